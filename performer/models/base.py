@@ -1,0 +1,77 @@
+"""What every model family implements so ablation, drift and the display can drive it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+
+class ModelError(Exception):
+    """A model file could not be read or does not describe a model performer can run."""
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One ablatable layer: its channels are the neurons the performer switches off."""
+
+    name: str
+    channels: int
+    height: int
+    width: int
+
+
+class ChannelMask(nn.Module):
+    """Switches channels of one layer's post-activation output off, in place.
+
+    `keep` is 1 for a live channel and 0 for a dead one; `fill` holds what a dead channel
+    shows instead (already multiplied by 1 - keep). Both are buffers changed in place by
+    the ablation controller and never replaced, so the forward pass is branch-free and the
+    module can be captured in a CUDA graph.
+    """
+
+    def __init__(self, info: LayerInfo) -> None:
+        super().__init__()
+        self.info = info
+        # keep: (1, C, 1, 1); fill: (1, C, H, W)
+        self.register_buffer("keep", torch.ones(1, info.channels, 1, 1), persistent=False)
+        self.register_buffer(
+            "fill", torch.zeros(1, info.channels, info.height, info.width), persistent=False
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.mul_(self.keep).add_(self.fill)
+
+
+class AblatableGenerator(nn.Module):
+    """Base class for a generator whose hidden channels can be switched off.
+
+    Subclasses build their layers, wrap each ablatable activation in a ChannelMask listed
+    in `self.masks` (in the order the layers run), and implement `synthesize`.
+    """
+
+    latent_size: int
+    resolution: int
+    masks: nn.ModuleList
+
+    @property
+    def layers(self) -> tuple[LayerInfo, ...]:
+        return tuple(mask.info for mask in self.masks)  # type: ignore[union-attr]
+
+    @property
+    def neuron_count(self) -> int:
+        return sum(layer.channels for layer in self.layers)
+
+    def sample_latents(self, count: int, seed: int) -> torch.Tensor:
+        """Gaussian latents for `seed`, identical on every device: (count, latent_size)."""
+        rng = torch.Generator().manual_seed(seed)
+        return torch.randn(count, self.latent_size, generator=rng)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Latents (N, latent_size) -> images (N, 3, H, W) in [-1, 1]."""
+        assert z.ndim == 2 and z.shape[1] == self.latent_size, tuple(z.shape)
+        return self.synthesize(z)
+
+    def synthesize(self, z: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
