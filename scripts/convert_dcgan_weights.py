@@ -11,7 +11,8 @@ Usage (the wheel is fetched by hand, never at run time):
 
 It writes performer/models/weights/dcgan_faces.safetensors (weights, with the source's
 names mapped to performer's), dcgan_faces.json (config and provenance) and
-LICENSE-dcgan_faces (the upstream licence text), plus tests/fixtures/dcgan_reference.npz:
+LICENSE-dcgan_faces (the upstream licence text), the measured neuron statistics
+(<hash>.stats.v1.safetensors, see performer/models/stats.py), plus tests/fixtures/dcgan_reference.npz:
 the original network's images for four fixed latents, which the test suite compares
 performer's model against. Only this script ever unpickles the
 upstream file, and it does so with `weights_only=True`.
@@ -121,6 +122,12 @@ def main() -> None:
         "The weights in dcgan_faces.safetensors are converted from the PyPI package\n"
         "gan-face-generate 1.1.1 by Chien Liu, published under this licence:\n\n" + license_text
     )
+    # Ship the neuron statistics too, so the first start needs no measuring.
+    from performer.models.loading import load_model
+    from performer.models.stats import load_or_measure
+
+    weights = args.out / "dcgan_faces.safetensors"
+    load_or_measure(load_model(str(weights), torch.device("cpu")), weights, save_dir=args.out)
     count = sum(t.numel() for k, t in tensors.items() if "running" not in k)
     print(f"wrote {args.out / 'dcgan_faces.safetensors'} ({count:,} parameters)")
 

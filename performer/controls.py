@@ -1,0 +1,65 @@
+"""The public controls of performer: names, ranges, defaults and meaning.
+
+These names are the interface that keyboard, OSC, MIDI profiles and presets share; keep
+them stable. `ablation.layer`'s choices depend on the loaded model, so the list is built
+for a model's layer names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from performer.params import Curve, Kind, Param, Registry
+
+ALL_LAYERS = "all"
+ORDERS = ("random", "index", "magnitude", "importance")
+FILLS = ("zero", "mean", "noise")
+
+
+def declare(layer_names: Sequence[str]) -> list[Param]:
+    """Every parameter, with `ablation.layer` offering 'all' plus the model's layers."""
+    return [
+        # --- ablation: the heart of the piece ---
+        Param("ablation.dead", Kind.FLOAT, 0.0,
+              "Fraction of the target neurons switched off; a fader scrubs it directly.",
+              unit="fraction"),
+        Param("ablation.rate", Kind.FLOAT, 0.0,
+              "Neurons that die (or come back, with revive) every second; 0 holds.",
+              unit="neurons/s", maximum=200.0, curve=Curve.SQUARE),
+        Param("ablation.revive", Kind.TOGGLE, False,
+              "Reverse the rate: neurons come back in reverse order of death."),
+        Param("ablation.layer", Kind.CHOICE, ALL_LAYERS,
+              "Which neurons are targeted: every layer, or one layer.",
+              choices=(ALL_LAYERS, *layer_names)),
+        Param("ablation.order", Kind.CHOICE, "random",
+              "Order in which neurons die: seeded random, channel index, activation "
+              "magnitude (weakest first) or measured importance (least first).",
+              choices=ORDERS),
+        Param("ablation.fill", Kind.CHOICE, "mean",
+              "What a dead neuron outputs: zero, its mean activation, or noise.",
+              choices=FILLS),
+        Param("ablation.seed", Kind.INT, 0, "Seed of the random death order.",
+              maximum=2**31 - 1),
+        Param("ablation.reset", Kind.TRIGGER, False, "Bring every neuron back at once."),
+        # --- drift: the latent walk ---
+        Param("drift.speed", Kind.FLOAT, 0.0,
+              "Speed of the smooth walk through face space (radians of the latent "
+              "hypersphere per second).", unit="rad/s", maximum=2.0, curve=Curve.SQUARE),
+        Param("drift.new", Kind.TRIGGER, False, "Glide to a new face."),
+        Param("drift.freeze", Kind.TOGGLE, False, "Hold the face still (walk and glides pause)."),
+        Param("drift.seed", Kind.INT, 0,
+              "The face: changing it glides to the face of that seed.", maximum=2**31 - 1),
+        Param("drift.glide", Kind.FLOAT, 2.0, "Duration of a glide to a new face.",
+              unit="s", minimum=0.0, maximum=10.0),
+        # --- output ---
+        Param("output.blackout", Kind.FLOAT, 0.0, "Fade to black: 0 shows, 1 is black."),
+        Param("output.map", Kind.TOGGLE, False, "Show the neural memory map."),
+        Param("output.fullscreen", Kind.TOGGLE, False, "Fullscreen on the chosen monitor."),
+        Param("output.crossfade", Kind.FLOAT, 0.0,
+              "Cross-fade from the previous frame over this time (smooths slow generators).",
+              unit="s", maximum=1.0),
+    ]
+
+
+def make_registry(layer_names: Sequence[str]) -> Registry:
+    return Registry(declare(layer_names))

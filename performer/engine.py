@@ -1,0 +1,155 @@
+"""The per-frame loop body, and the thread that runs it.
+
+Each frame: one registry snapshot; triggers and automation (rate, new face) written back
+to the registry so feedback sees them; masks and latent updated; one forward pass; the
+frame posted to the mailbox. Nothing else on this path allocates more than the image.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from performer.ablation import Ablation, AblationState
+from performer.clock import Clock
+from performer.drift import Drift
+from performer.frame import Frame
+from performer.mailbox import Mailbox
+from performer.models.base import AblatableGenerator
+from performer.models.stats import ModelStats
+from performer.params import Registry, Snapshot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EngineStats:
+    """Figures for the status line, published with every frame."""
+
+    fps: float = 0.0
+    generator_ms: float = 0.0
+    frames: int = 0
+
+
+def to_rgb8(images: torch.Tensor) -> np.ndarray:
+    """(1, 3, H, W) in [-1, 1] -> (H, W, 3) uint8 on the CPU."""
+    rgb = images[0].add(1.0).mul_(127.5).clamp_(0.0, 255.0).round_()
+    return rgb.to(torch.uint8).permute(1, 2, 0).contiguous().cpu().numpy()
+
+
+class Engine:
+    def __init__(
+        self,
+        model: AblatableGenerator,
+        stats: ModelStats,
+        registry: Registry,
+        clock: Clock,
+        device: torch.device | None = None,
+    ) -> None:
+        self.model = model
+        self.registry = registry
+        self.clock = clock
+        self.device = device or next(model.parameters()).device
+        self.ablation = Ablation(model, stats)
+        self.drift = Drift(self._face, int(registry.value("drift.seed")))
+        self._z = torch.empty(1, model.latent_size, device=self.device)
+        self.time = 0.0
+        self.index = 0
+        self.stats = EngineStats()
+        self._thread: threading.Thread | None = None
+        self._running = threading.Event()
+
+    def _face(self, seed: int) -> np.ndarray:
+        return self.model.sample_latents(1, seed)[0].double().numpy()
+
+    # --- one frame ----------------------------------------------------------------
+    def step(self) -> Frame:
+        """Advance the timeline by one clock tick and generate its frame."""
+        snap = self.registry.snapshot()
+        dt = self.clock.tick()
+        self.time += dt
+        face_seed = self._triggers(snap)
+        self._automate(snap, dt)
+        state = AblationState(
+            layer=snap.str("ablation.layer"),
+            order=snap.str("ablation.order"),
+            seed=snap.int("ablation.seed"),
+            dead=float(self.registry.value("ablation.dead")),
+            fill=snap.str("ablation.fill"),
+        )
+        self.ablation.seed_noise(self.index)
+        self.ablation.apply(state)
+        z = self.drift.step(
+            dt,
+            speed=snap.float("drift.speed"),
+            seed=face_seed,
+            glide_s=snap.float("drift.glide"),
+            frozen=snap.bool("drift.freeze"),
+        )
+        self._z.copy_(torch.from_numpy(z[None]))
+        started = time.perf_counter()
+        with torch.inference_mode():
+            image = to_rgb8(self.model(self._z))
+        generator_ms = (time.perf_counter() - started) * 1000.0
+        frame = Frame(self.index, self.time, image, self.ablation.neuron_map(), generator_ms)
+        self.index += 1
+        return frame
+
+    def _triggers(self, snap: Snapshot) -> int:
+        """Apply fired triggers; returns the face seed this frame uses."""
+        if "ablation.reset" in snap.fired:
+            self.registry.set("ablation.dead", 0.0, source="engine")
+            self.registry.set("ablation.rate", 0.0, source="engine")
+        if "drift.new" in snap.fired:
+            return int(self.registry.nudge("drift.seed", 1, source="engine"))
+        return snap.int("drift.seed")
+
+    def _automate(self, snap: Snapshot, dt: float) -> None:
+        """Move `ablation.dead` by rate × dt neurons, towards death or back with revive."""
+        rate = snap.float("ablation.rate")
+        if rate <= 0.0 or dt <= 0.0:
+            return
+        size = self.ablation.target_size(snap.str("ablation.layer"))
+        direction = -1.0 if snap.bool("ablation.revive") else 1.0
+        self.registry.nudge("ablation.dead", direction * rate * dt / size, source="engine")
+
+    # --- the thread -----------------------------------------------------------------
+    def start(self, mailbox: Mailbox[Frame], max_wait: float = 0.1) -> None:
+        """Run frames on a thread, each one made once the display took the previous one."""
+        self._running.set()
+
+        def loop() -> None:
+            last = time.perf_counter()
+            while self._running.is_set():
+                mailbox.wait_taken(max_wait)
+                try:
+                    frame = self.step()
+                except Exception:  # keep the show up; the last frame stays on screen
+                    log.exception("frame %d failed", self.index)
+                    time.sleep(0.1)
+                    continue
+                mailbox.post(frame)
+                now = time.perf_counter()
+                self._count(now - last, frame.generator_ms)
+                last = now
+
+        self._thread = threading.Thread(target=loop, name="performer-engine", daemon=True)
+        self._thread.start()
+
+    def _count(self, interval: float, generator_ms: float) -> None:
+        fps = 1.0 / interval if interval > 0 else 0.0
+        smooth = 0.9 if self.stats.frames else 0.0
+        self.stats.fps = smooth * self.stats.fps + (1 - smooth) * fps
+        self.stats.generator_ms = smooth * self.stats.generator_ms + (1 - smooth) * generator_ms
+        self.stats.frames += 1
+
+    def stop(self) -> None:
+        self._running.clear()
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+            self._thread = None

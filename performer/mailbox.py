@@ -1,0 +1,45 @@
+"""A one-slot hand-off between threads: the newest value wins, stale ones are dropped."""
+
+from __future__ import annotations
+
+import threading
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Mailbox(Generic[T]):
+    def __init__(self) -> None:
+        self._value: T | None = None
+        self._fresh = False
+        self._cond = threading.Condition()
+        self.posted = 0
+        self.dropped = 0  # values replaced before anyone took them
+
+    def post(self, value: T) -> None:
+        with self._cond:
+            if self._fresh:
+                self.dropped += 1
+            self._value, self._fresh = value, True
+            self.posted += 1
+            self._cond.notify_all()
+
+    def take(self, timeout: float | None = 0.0) -> T | None:
+        """The newest unseen value, waiting up to `timeout` seconds; None if there is none."""
+        with self._cond:
+            if not self._fresh and timeout != 0.0:
+                self._cond.wait_for(lambda: self._fresh, timeout)
+            if not self._fresh:
+                return None
+            self._fresh = False
+            self._cond.notify_all()
+            return self._value
+
+    def wait_taken(self, timeout: float) -> bool:
+        """Block until the current value was taken (a producer's back-pressure)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._fresh, timeout)
+
+    def peek(self) -> T | None:
+        with self._cond:
+            return self._value

@@ -1,0 +1,288 @@
+"""The parameter registry: every control declared once, the one source of truth.
+
+Keyboard, OSC, MIDI and presets write to it; the engine reads one snapshot per frame;
+listeners hear what changed. OSC addresses, help text and README tables derive from the
+declarations, so adding a parameter here adds it everywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Union
+
+Value = Union[float, int, bool, str]
+
+log = logging.getLogger(__name__)
+
+
+class ParamError(ValueError):
+    """An unknown parameter name or a value that cannot be given to a parameter."""
+
+
+class Kind(str, Enum):
+    FLOAT = "float"
+    INT = "int"
+    TOGGLE = "toggle"
+    CHOICE = "choice"
+    TRIGGER = "trigger"
+
+
+class Curve(str, Enum):
+    """How a normalised 0..1 control position maps onto the parameter's range."""
+
+    LINEAR = "linear"
+    SQUARE = "square"  # fine control near the minimum (rates, speeds)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One declared control. `name` is `group.name`; ranges are inclusive."""
+
+    name: str
+    kind: Kind
+    default: Value
+    description: str
+    unit: str = ""
+    minimum: float = 0.0
+    maximum: float = 1.0
+    choices: tuple[str, ...] = ()
+    curve: Curve = Curve.LINEAR
+
+    @property
+    def group(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    def coerce(self, value: object) -> Value:
+        """Validate and clamp `value` into this parameter's domain, or raise ParamError."""
+        if self.kind is Kind.CHOICE:
+            return self._coerce_choice(value)
+        if isinstance(value, str):
+            raise ParamError(f"{self.name}: expected a number, got {value!r}")
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError) as err:
+            raise ParamError(f"{self.name}: expected a number, got {value!r}") from err
+        if math.isnan(number):
+            raise ParamError(f"{self.name}: NaN is not a value")
+        if self.kind in (Kind.TOGGLE, Kind.TRIGGER):
+            return number != 0.0
+        clamped = min(max(number, self.minimum), self.maximum)
+        return int(round(clamped)) if self.kind is Kind.INT else clamped
+
+    def _coerce_choice(self, value: object) -> str:
+        if isinstance(value, str):
+            for choice in self.choices:
+                if choice.lower() == value.lower():
+                    return choice
+            raise ParamError(f"{self.name}: {value!r} is not one of {', '.join(self.choices)}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ParamError(f"{self.name}: expected a choice name or index, got {value!r}")
+        if math.isnan(value):
+            raise ParamError(f"{self.name}: NaN is not a value")
+        index = min(max(int(round(value)), 0), len(self.choices) - 1)
+        return self.choices[index]
+
+    def to_normalized(self, value: Value) -> float:
+        """Value -> 0..1 control position (choices: index / (count - 1))."""
+        if self.kind is Kind.CHOICE:
+            return self.choices.index(str(value)) / max(len(self.choices) - 1, 1)
+        if self.kind in (Kind.TOGGLE, Kind.TRIGGER):
+            return 1.0 if value else 0.0
+        span = self.maximum - self.minimum
+        position = (float(value) - self.minimum) / span if span else 0.0
+        return math.sqrt(max(position, 0.0)) if self.curve is Curve.SQUARE else position
+
+    def from_normalized(self, position: float) -> Value:
+        """0..1 control position -> value (clamped, through the curve)."""
+        if math.isnan(position):
+            raise ParamError(f"{self.name}: NaN is not a value")
+        position = min(max(position, 0.0), 1.0)
+        if self.kind is Kind.CHOICE:
+            return self.choices[int(round(position * (len(self.choices) - 1)))]
+        if self.kind in (Kind.TOGGLE, Kind.TRIGGER):
+            return position >= 0.5
+        if self.curve is Curve.SQUARE:
+            position = position * position
+        return self.coerce(self.minimum + position * (self.maximum - self.minimum))
+
+
+@dataclass(frozen=True)
+class ParamChange:
+    """A request to set one parameter, as a listener sends it: frozen, cheap to queue."""
+
+    name: str
+    value: Value
+    source: str = "api"  # "keyboard", "osc", "midi", "engine", "preset" ...
+
+
+@dataclass(frozen=True)
+class Snapshot(Mapping[str, Value]):
+    """The values the engine uses for one frame, plus the triggers fired since the last one."""
+
+    values: Mapping[str, Value]
+    fired: frozenset[str] = field(default_factory=frozenset)
+
+    def __getitem__(self, name: str) -> Value:
+        return self.values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def float(self, name: str) -> float:
+        return float(self.values[name])
+
+    def int(self, name: str) -> int:
+        return int(self.values[name])
+
+    def bool(self, name: str) -> bool:
+        return bool(self.values[name])
+
+    def str(self, name: str) -> str:
+        return str(self.values[name])
+
+
+Listener = Callable[[ParamChange], None]
+
+
+class Registry:
+    """Thread-safe store of parameter values.
+
+    Threads that must never block (MIDI and OSC callbacks) `submit` changes to a bounded
+    queue; anything may `set` directly. Queued changes are applied on the next `drain`,
+    which `snapshot` does first, so one submitted batch lands in one frame, atomically.
+    Listeners are called after each applied change, outside the lock.
+    """
+
+    def __init__(self, params: Iterable[Param], queue_size: int = 4096) -> None:
+        self._params = {p.name: p for p in params}
+        self._values: dict[str, Value] = {p.name: p.default for p in self._params.values()}
+        self._fired: set[str] = set()
+        self._lock = threading.Lock()
+        self._pending: queue.Queue[tuple[ParamChange, ...]] = queue.Queue(queue_size)
+        self._listeners: list[Listener] = []
+        self.dropped = 0  # submitted batches refused because the queue was full
+
+    # --- declarations -------------------------------------------------------------
+    def __contains__(self, name: object) -> bool:
+        return name in self._params
+
+    def params(self) -> list[Param]:
+        return list(self._params.values())
+
+    def param(self, name: str) -> Param:
+        try:
+            return self._params[name]
+        except KeyError:
+            raise ParamError(f"unknown parameter {name!r}") from None
+
+    # --- reading ------------------------------------------------------------------
+    def value(self, name: str) -> Value:
+        self.param(name)
+        with self._lock:
+            return self._values[name]
+
+    def normalized(self, name: str) -> float:
+        return self.param(name).to_normalized(self.value(name))
+
+    def snapshot(self, consume_triggers: bool = True) -> Snapshot:
+        """Apply queued changes, then copy all values. Only the engine consumes triggers."""
+        self.drain()
+        with self._lock:
+            fired = frozenset(self._fired)
+            if consume_triggers:
+                self._fired.clear()
+            return Snapshot(dict(self._values), fired)
+
+    # --- writing ------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener` with every applied change; returns a function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def set(self, name: str, value: object, source: str = "api") -> Value:
+        """Set one value now (clamped); returns the value stored. Raises ParamError."""
+        return self.apply([ParamChange(name, value, source)])[0].value  # type: ignore[arg-type]
+
+    def set_normalized(self, name: str, position: float, source: str = "api") -> Value:
+        return self.set(name, self.param(name).from_normalized(position), source)
+
+    def nudge(self, name: str, delta: float, source: str = "api") -> Value:
+        """Add `delta` to a numeric value under the lock, so concurrent writers never race."""
+        param = self.param(name)
+        if param.kind not in (Kind.FLOAT, Kind.INT):
+            raise ParamError(f"{name}: only numeric parameters can be nudged")
+        with self._lock:
+            old = self._values[name]
+            new = param.coerce(float(old) + delta)
+            self._values[name] = new
+        if new != old:
+            self._notify([ParamChange(name, new, source)])
+        return new
+
+    def cycle(self, name: str, step: int = 1, source: str = "api") -> Value:
+        """Move a choice parameter `step` places along its choices, wrapping around."""
+        param = self.param(name)
+        if param.kind is not Kind.CHOICE:
+            raise ParamError(f"{name}: only choice parameters can be cycled")
+        with self._lock:
+            index = param.choices.index(str(self._values[name]))
+            new = param.choices[(index + step) % len(param.choices)]
+        return self.set(name, new, source)
+
+    def apply(self, changes: Sequence[ParamChange]) -> list[ParamChange]:
+        """Validate all, then store all under one lock: a batch is atomic. Raises ParamError."""
+        coerced = [
+            ParamChange(c.name, self.param(c.name).coerce(c.value), c.source) for c in changes
+        ]
+        applied: list[ParamChange] = []
+        with self._lock:
+            for change in coerced:
+                if self._params[change.name].kind is Kind.TRIGGER:
+                    if change.value:
+                        self._fired.add(change.name)
+                        applied.append(change)
+                    continue
+                if self._values[change.name] != change.value:
+                    self._values[change.name] = change.value
+                    applied.append(change)
+        self._notify(applied)
+        return coerced
+
+    def submit(self, changes: ParamChange | Sequence[ParamChange]) -> bool:
+        """Queue a change (or an atomic batch) without blocking; False if the queue is full."""
+        batch = (changes,) if isinstance(changes, ParamChange) else tuple(changes)
+        try:
+            self._pending.put_nowait(batch)
+        except queue.Full:
+            self.dropped += 1
+            return False
+        return True
+
+    def drain(self) -> None:
+        """Apply queued batches in order; a bad batch is dropped whole (listeners validate)."""
+        while True:
+            try:
+                batch = self._pending.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                self.apply(batch)
+            except ParamError:
+                self.dropped += 1
+
+    def _notify(self, changes: list[ParamChange]) -> None:
+        for change in changes:
+            for listener in list(self._listeners):
+                try:
+                    listener(change)
+                except Exception:  # a broken listener must not stop the show
+                    log.exception("parameter listener failed on %s", change.name)
