@@ -63,3 +63,17 @@ def declare(layer_names: Sequence[str]) -> list[Param]:
 
 def make_registry(layer_names: Sequence[str]) -> Registry:
     return Registry(declare(layer_names))
+
+
+def resolve_layer(text: str, layer_names: Sequence[str]) -> str:
+    """A layer given by name or 0-based index (as on the command line) -> its choice name."""
+    if text.lower() == ALL_LAYERS:
+        return ALL_LAYERS
+    if text.isdigit():
+        index = int(text)
+        if index >= len(layer_names):
+            raise ValueError(f"layer index {index} is out of range (0..{len(layer_names) - 1})")
+        return layer_names[index]
+    if text not in layer_names:
+        raise ValueError(f"unknown layer {text!r}; layers: all, {', '.join(layer_names)}")
+    return text

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from performer.env import cache_dir
 from performer.models.base import AblatableGenerator, ChannelMask
 
 log = logging.getLogger(__name__)
@@ -66,11 +66,6 @@ def weights_key(weights: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()[:16]
-
-
-def user_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "performer"
 
 
 @contextmanager
@@ -153,7 +148,7 @@ def load_or_measure(
     """Cached statistics for these weights, measured and saved (to `save_dir`, default the
     user cache) on first use."""
     filename = stats_filename(weights)
-    for folder in (weights.parent, user_cache_dir()):
+    for folder in (weights.parent, cache_dir()):
         candidate = folder / filename
         if candidate.exists():
             try:
@@ -165,7 +160,7 @@ def load_or_measure(
     stats = measure(model)
     log.info("measured in %.1f s", time.perf_counter() - started)
     try:
-        target = (save_dir or user_cache_dir()) / filename
+        target = (save_dir or cache_dir()) / filename
         target.parent.mkdir(parents=True, exist_ok=True)
         save_file(stats.to_tensors(), str(target))
     except OSError as err:

@@ -1,0 +1,45 @@
+# performer: two commands.
+#   make run   - set up .venv and open the performer window on the built-in face model
+#   make test  - set up .venv with the test extras, install system packages, run the tests
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# torch is declared with a lower bound only. Without an NVIDIA GPU a CPU build is all that
+# is needed, so install one first (fast, small); override e.g. TORCH_SPEC='torch>=2.1'.
+TORCH_SPEC ?= $(shell command -v nvidia-smi >/dev/null 2>&1 && echo 'torch>=2.1' || echo 'torch==2.13.0')
+RUN_ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bench render system-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/performer run $(RUN_ARGS)
+
+system-deps:
+	@bash scripts/system_deps.sh
+
+test: system-deps $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check performer tests scripts bench
+	$(BIN)/mypy
+
+bench: $(VENV)/.installed
+	$(BIN)/performer bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

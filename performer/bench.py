@@ -1,0 +1,199 @@
+"""`performer bench`: the speed figures, measured in one run.
+
+Each comparison interleaves its contenders in short rounds, so a noisy shared machine
+slows both sides alike and the ratios stay meaningful. Figures, never pass/fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import logging
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from performer.clock import WallClock
+from performer.device import synchronize
+from performer.frame import Frame
+from performer.mailbox import Mailbox
+from performer.render.offscreen import Offscreen
+from performer.render.pipeline import Look, Pipeline
+from performer.session import Session, open_session
+
+log = logging.getLogger(__name__)
+
+BENCH_SIZE = (1920, 1080)
+ROUNDS = 6
+
+
+def _rate(step: Callable[[], object], seconds: float) -> float:
+    """Calls per second of `step` over about `seconds`."""
+    count, started = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - started) < seconds:
+        step()
+        count += 1
+    return count / elapsed
+
+
+def interleaved(contenders: dict[str, Callable[[], object]], seconds: float) -> dict[str, float]:
+    """Median rate of each contender over ROUNDS alternating rounds."""
+    for step in contenders.values():  # warm up caches and allocators
+        _rate(step, 0.2)
+    samples: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(ROUNDS):
+        for name, step in contenders.items():
+            samples[name].append(_rate(step, seconds / ROUNDS))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def without_masks(model: nn.Module) -> nn.Module:
+    """A copy of the model whose ChannelMasks are plain identities: the bare forward pass."""
+    bare = copy.deepcopy(model)
+    for name, module in list(bare.named_modules()):
+        if type(module).__name__ == "ChannelMask":
+            parent_name, _, attr = name.rpartition(".")
+            setattr(bare.get_submodule(parent_name) if parent_name else bare, attr, nn.Identity())
+    return bare
+
+
+def generator_figures(session: Session, seconds: float) -> dict[str, float]:
+    model, engine, registry = session.model, session.engine, session.registry
+    z = model.sample_latents(1, 0).to(session.device)
+    bare = without_masks(model)
+    registry.set("ablation.dead", 0.5)
+    registry.set("ablation.fill", "mean")
+    engine.step()  # masks now hold half the neurons dead
+
+    def forward(net: nn.Module) -> Callable[[], object]:
+        def run() -> object:
+            with torch.inference_mode():
+                out = net(z)
+            synchronize(session.device)
+            return out
+
+        return run
+
+    rates = interleaved({"bare": forward(bare), "ablated": forward(model)}, seconds)
+    return {
+        "generator_fps": rates["bare"],
+        "ablated_generator_fps": rates["ablated"],
+        "ablation_overhead_pct": (rates["bare"] / rates["ablated"] - 1.0) * 100.0,
+    }
+
+
+def display_figures(session: Session, seconds: float) -> dict[str, float]:
+    """Display-only fps, and the whole pipeline's fps, both at 1920x1080 offscreen."""
+    registry, engine = session.registry, session.engine
+    registry.set("ablation.rate", 8.0)
+    registry.set("drift.speed", 0.3)
+    registry.set("output.map", True)
+    look = Look(blackout=0.0, show_map=True, crossfade=0.0)
+    with Offscreen(BENCH_SIZE) as target:
+        pipeline = Pipeline(target.ctx)
+        still = engine.step()
+
+        def display_only() -> None:
+            pipeline.upload(still)
+            target.use()
+            pipeline.draw(BENCH_SIZE, look)
+            target.ctx.finish()
+
+        display_fps = interleaved({"display": display_only}, seconds)["display"]
+
+        engine.clock = WallClock()
+        mailbox: Mailbox[Frame] = Mailbox()
+        engine.start(mailbox)
+        shown = 0
+        started = time.perf_counter()
+        try:
+            while time.perf_counter() - started < seconds:
+                frame = mailbox.take(timeout=0.5)
+                if frame is None:
+                    continue
+                pipeline.upload(frame)
+                target.use()
+                pipeline.draw(BENCH_SIZE, look)
+                target.ctx.finish()
+                shown += 1
+        finally:
+            engine.stop()
+        pipeline_fps = shown / (time.perf_counter() - started)
+    return {"display_fps": display_fps, "pipeline_fps": pipeline_fps}
+
+
+def start_to_first_frame(model: str | None, device: str | None) -> float:
+    """Seconds from launching a fresh interpreter to the first frame drawn offscreen."""
+    code = (
+        "import time; t0 = time.perf_counter()\n"
+        "from performer.session import open_session\n"
+        "from performer.render.offscreen import Offscreen\n"
+        "from performer.render.pipeline import Look, Pipeline\n"
+        f"s = open_session({model!r}, {device!r})\n"
+        "with Offscreen((1280, 720)) as t:\n"
+        "    p = Pipeline(t.ctx); p.upload(s.engine.step()); t.use()\n"
+        "    p.draw((1280, 720), Look(0.0, False, 0.0)); t.read_rgb()\n"
+        "print(time.perf_counter() - t0)\n"
+    )
+    launched = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    total = time.perf_counter() - launched
+    return total if result.stdout.strip() else float("nan")
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    session = open_session(args.model, args.device)
+    figures: dict[str, object] = {
+        "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
+        "cpu_threads": torch.get_num_threads(),
+        "device": str(session.device),
+        "torch": torch.__version__,
+        "model": getattr(session.model, "name", "model"),
+    }
+    log.info("measuring the generator (%.0f s)...", args.seconds)
+    figures.update(generator_figures(session, args.seconds))
+    log.info("measuring display and pipeline at %dx%d (%.0f s)...", *BENCH_SIZE, args.seconds)
+    figures.update(display_figures(session, args.seconds))
+    figures["pipeline_ratio"] = figures["pipeline_fps"] / min(  # type: ignore[operator]
+        figures["generator_fps"], figures["display_fps"]  # type: ignore[type-var]
+    )
+    figures["start_to_first_frame_s"] = start_to_first_frame(args.model, args.device)
+    print(format_table(figures))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    return 0
+
+
+GOALS = {
+    "pipeline_ratio": ("pipeline / min(generator, display)", ">= 0.9"),
+    "ablation_overhead_pct": ("ablation overhead vs bare forward (%)", "<= 3"),
+    "start_to_first_frame_s": ("start to first frame (s)", "<= 3"),
+}
+
+
+def format_table(figures: dict[str, object]) -> str:
+    labels = {
+        "generator_fps": "bare generator, batch 1 (fps)",
+        "ablated_generator_fps": "generator with ablation masks (fps)",
+        "display_fps": f"display only, {BENCH_SIZE[0]}x{BENCH_SIZE[1]} offscreen (fps)",
+        "pipeline_fps": "pipeline: ablation + drift + display (fps)",
+        **{key: label for key, (label, _) in GOALS.items()},
+    }
+    rows = [f"| {'figure':<42} | {'value':>9} | goal |", f"|{'-' * 44}|{'-' * 11}|------|"]
+    for key, label in labels.items():
+        value = figures[key]
+        shown = f"{value:9.2f}" if isinstance(value, float) else str(value)
+        rows.append(f"| {label:<42} | {shown:>9} | {GOALS.get(key, ('', ''))[1]} |")
+    header = ", ".join(f"{k} {figures[k]}" for k in ("device", "cpu_threads", "torch", "model"))
+    return header + "\n" + "\n".join(rows)
+
+

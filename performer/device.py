@@ -1,0 +1,48 @@
+"""Choosing where the generator runs: CUDA, then Apple MPS, then the CPU."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import torch
+
+log = logging.getLogger(__name__)
+
+
+class DeviceError(ValueError):
+    """A --device that this machine does not have."""
+
+
+def choose_device(requested: str | None = None) -> torch.device:
+    """The requested device if it exists, else the fastest one present (with a notice on CPU)."""
+    if requested:
+        try:
+            device = torch.device(requested)
+        except RuntimeError as err:
+            raise DeviceError(f"unknown device {requested!r} (try cpu, cuda, cuda:1, mps)") from err
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise DeviceError(f"--device {requested}: no CUDA GPU is available here")
+        if device.type == "mps" and not torch.backends.mps.is_available():
+            raise DeviceError(f"--device {requested}: Apple MPS is not available here")
+        return device
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    log.info("no GPU found: the generator runs on the CPU")
+    return torch.device("cpu")
+
+
+def configure_cpu_threads(display_running: bool) -> None:
+    """Leave one core to the display (GL drawing, on llvmpipe also CPU) when it shares the CPU."""
+    cores = os.cpu_count() or 1
+    torch.set_num_threads(max(1, cores - 1) if display_running and cores > 1 else cores)
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for queued GPU work, so timings measure the work and not its launch."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
