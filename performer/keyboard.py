@@ -89,11 +89,15 @@ def handle(key: str, registry: Registry) -> str | None:
     return result if isinstance(result, str) and result in WINDOW_ACTIONS else None
 
 
+_LABELS = {"SHIFT+SLASH": "?", "LEFT_BRACKET": "[", "RIGHT_BRACKET": "]"}
+
+
+def key_label(key: str) -> str:
+    """How a key is written for people: 'SHIFT+LEFT' -> 'Shift+Left'."""
+    return _LABELS.get(key, key.replace("_", " ").title())
+
+
 def help_text() -> str:
-    names = {"SHIFT+SLASH": "?", "LEFT_BRACKET": "[", "RIGHT_BRACKET": "]"}
-    rows = [
-        (" / ".join(names.get(k, k.replace("_", " ").title()) for k in b.keys), b.help)
-        for b in BINDINGS
-    ]
+    rows = [(" / ".join(key_label(k) for k in b.keys), b.help) for b in BINDINGS]
     width = max(len(keys) for keys, _ in rows)
     return "\n".join(f"  {keys:<{width}}  {text}" for keys, text in rows)

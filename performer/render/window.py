@@ -19,7 +19,6 @@ from performer.frame import Frame
 from performer.mailbox import Mailbox
 from performer.params import Registry
 from performer.render.pipeline import Look, Pipeline
-from performer.render.shaders import ShaderError
 from performer.session import open_session
 from performer.status import StatusLine, status_text
 
@@ -133,11 +132,11 @@ class Display:
             self._blackout_target = 0.0 if current > 0.5 else 1.0
 
     def reload_shaders(self) -> None:
-        try:
-            self.pipeline.reload()
+        errors = self.pipeline.reload_shaders()
+        for error in errors:
+            log.error("%s (the last good shader keeps running)", error)
+        if not errors:
             log.info("shaders reloaded")
-        except ShaderError as err:
-            log.error("%s (the last good shader keeps running)", err)
 
     # --- one refresh ----------------------------------------------------------------
     def fade_blackout(self, dt: float) -> None:
