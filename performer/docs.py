@@ -52,8 +52,8 @@ SECTIONS = {"parameters": parameter_table, "keys": keys_table}
 def render(text: str) -> str:
     """`text` with every `<!-- NAME:begin -->...<!-- NAME:end -->` section regenerated."""
     for name, make in SECTIONS.items():
-        pattern = re.compile(rf"(<!-- {name}:begin -->\n).*?(\n<!-- {name}:end -->)", re.S)
-        text = pattern.sub(lambda m, make=make: m.group(1) + make() + m.group(2), text)
+        pattern = re.compile(rf"(<!-- {name}:begin -->\n).*?(<!-- {name}:end -->)", re.S)
+        text = pattern.sub(lambda m, make=make: m.group(1) + make() + "\n" + m.group(2), text)
     return text
 
 
