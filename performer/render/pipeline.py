@@ -1,0 +1,388 @@
+"""From a Frame to pixels: the face upscaled into the window, the neuron map, the blackout fade.
+
+`Pipeline.upload(frame)` is called when a new frame arrives, `Pipeline.draw(size, look)` on every
+display refresh. Textures are reused while sizes stay the same; layouts (where the face goes, how
+the neuron grid is laid out) are computed when the window size or the network's shape changes,
+never per frame. The layout functions are pure and tested without GL.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import moderngl
+import numpy as np
+
+from performer.frame import Frame, NeuronMap
+from performer.render.shaders import ProgramSpec, ShaderLibrary
+
+log = logging.getLogger(__name__)
+
+MapLayout = Literal["auto", "side", "overlay"]
+
+SIDE_MIN_RATIO = 1.5  # "auto" puts the map beside the face when width >= 1.5 x the face's width
+MAP_PAD = 0.02  # margin around the map, as a fraction of the viewport's shorter side
+OVERLAY_OPACITY = 0.6  # alpha of the map's cells when drawn over the face
+TINT_COUNT = 4  # map.frag's palette size: layer l gets tint (l % 4) + 1
+
+VERTEX_SHADER = "fullscreen.vert"
+SAMPLER_UNITS = {"u_face": 0, "u_face_prev": 1, "u_alive": 2, "u_tint": 3}
+
+
+@dataclass(frozen=True)
+class Look:
+    """How the next refresh looks: values the caller derives from parameters and time."""
+
+    blackout: float = 0.0  # 0..1, 1 = fully black (a fade, not a cut)
+    show_map: bool = False  # draw the neural memory map
+    crossfade: float = 0.0  # 0..1 weight of the previous frame
+    map_layout: MapLayout = "auto"  # beside the face if the viewport is wide enough, else overlay
+
+
+# --- layout (pure) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rect:
+    """Integer pixel rectangle in framebuffer coordinates, GL origin at the bottom left."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+    def vec4(self) -> tuple[float, float, float, float]:
+        return (float(self.x), float(self.y), float(self.w), float(self.h))
+
+
+@dataclass(frozen=True)
+class ScreenLayout:
+    """Where the face and the map go in a viewport."""
+
+    face: Rect
+    map: Rect | None  # None: no map
+    overlay: bool  # the map is drawn translucent over the face
+
+
+def fit_rect(aspect: float, area: Rect) -> Rect:
+    """The largest rect of `aspect` (w / h) centred in `area`: letterbox or pillarbox."""
+    if area.w >= area.h * aspect:
+        w, h = max(1, round(area.h * aspect)), area.h
+    else:
+        w, h = area.w, max(1, round(area.w / aspect))
+    return Rect(area.x + (area.w - w) // 2, area.y + (area.h - h) // 2, w, h)
+
+
+def screen_layout(size: tuple[int, int], image_size: tuple[int, int], show_map: bool,
+                  mode: MapLayout = "auto") -> ScreenLayout:
+    """Face aspect-preserved; the map beside it on wide viewports, else over it."""
+    w, h = size
+    aspect = image_size[0] / image_size[1]
+    full = Rect(0, 0, w, h)
+    if not show_map:
+        return ScreenLayout(fit_rect(aspect, full), None, overlay=False)
+    pad = max(1, round(MAP_PAD * min(w, h)))
+    side = mode == "side" or (mode == "auto" and w >= SIDE_MIN_RATIO * aspect * h)
+    if side:
+        face_w = max(1, min(round(h * aspect), round(w * 2 / 3)))
+        face = fit_rect(aspect, Rect(0, 0, face_w, h))
+        panel = Rect(face_w + pad, pad, max(1, w - face_w - 2 * pad), max(1, h - 2 * pad))
+        return ScreenLayout(face, panel, overlay=False)
+    panel = Rect(pad, pad, max(1, w - 2 * pad), max(1, h - 2 * pad))
+    return ScreenLayout(fit_rect(aspect, full), panel, overlay=True)
+
+
+@dataclass(frozen=True, eq=False)
+class GridLayout:
+    """The neuron map's grid for one network shape in one panel size.
+
+    Each layer starts a new row; layers are separated by one empty row. `cells[i]` is the flat
+    index (row * columns + column, row 0 at the top) of neuron i; `tint` holds 0 where there is
+    no neuron and the layer's tint (1..TINT_COUNT) where there is.
+    """
+
+    columns: int
+    rows: int
+    cell: float  # cell edge in pixels
+    cells: np.ndarray  # (total,) int64
+    tint: np.ndarray  # (rows, columns) uint8
+
+    @property
+    def total(self) -> int:
+        return int(self.cells.shape[0])
+
+
+def grid_layout(layer_sizes: tuple[int, ...], width: int, height: int) -> GridLayout:
+    """Choose the column count that gives the largest square cells in a width x height panel."""
+    sizes = np.asarray(layer_sizes, dtype=np.int64)
+    if sizes.size == 0 or sizes.sum() == 0:
+        raise ValueError("grid_layout needs at least one neuron")
+    columns = np.arange(1, int(sizes.max()) + 1)
+    rows = ((sizes[:, None] + columns[None, :] - 1) // columns[None, :]).sum(axis=0)
+    rows += len(sizes) - 1  # one gap row between layers
+    edge = np.minimum(width / columns, height / rows)
+    best = int(np.argmax(edge))  # the first maximum: fewest columns
+    n_cols, n_rows, cell = int(columns[best]), int(rows[best]), float(edge[best])
+    if cell >= 2.0:
+        cell = float(np.floor(cell))  # whole pixels keep the grid even
+
+    cells = np.empty(int(sizes.sum()), dtype=np.int64)
+    tint = np.zeros((n_rows, n_cols), dtype=np.uint8)
+    row = start = 0
+    for layer, n in enumerate(int(s) for s in sizes):
+        local = np.arange(n)
+        cells[start:start + n] = (row + local // n_cols) * n_cols + local % n_cols
+        tint.reshape(-1)[cells[start:start + n]] = layer % TINT_COUNT + 1
+        start += n
+        row += -(-n // n_cols) + 1
+    return GridLayout(n_cols, n_rows, cell, cells, tint)
+
+
+# --- GL -----------------------------------------------------------------------------------
+
+
+class _Pass:
+    """One program drawn as a fullscreen triangle; follows the library's reloads."""
+
+    def __init__(self, ctx: moderngl.Context, library: ShaderLibrary, fragment: str) -> None:
+        self.ctx = ctx
+        self.library = library
+        self.spec = ProgramSpec(VERTEX_SHADER, fragment)
+        self.program: moderngl.Program | None = None
+        self.vao: moderngl.VertexArray | None = None
+        self.uniforms: dict[str, moderngl.Uniform] = {}
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Rebuild the VAO if the library holds a newer program (cheap identity check)."""
+        program = self.library.program(self.spec)
+        if program is self.program:
+            return
+        if self.vao is not None:
+            self.vao.release()
+        self.program = program
+        self.vao = self.ctx.vertex_array(program, [])
+        self.uniforms = {}
+        for name in program:
+            member = program[name]
+            if isinstance(member, moderngl.Uniform):
+                self.uniforms[name] = member
+        for name, unit in SAMPLER_UNITS.items():
+            self.set(name, unit)
+
+    def set(self, name: str, value: object) -> None:
+        """Set a uniform if this program uses it (custom shaders may leave any out)."""
+        uniform = self.uniforms.get(name)
+        if uniform is not None:
+            uniform.value = value
+
+    def render(self) -> None:
+        assert self.vao is not None
+        self.vao.render(moderngl.TRIANGLES, vertices=3)
+
+    def release(self) -> None:
+        if self.vao is not None:
+            self.vao.release()
+            self.vao = None
+
+
+class Pipeline:
+    """The display's GL state: face textures, neuron-map textures and the shader passes.
+
+    Passes, in order: `face_shader` (face + black bars, covers the viewport), `map_shader`
+    (neuron map, blended), `fade.frag` (blackout, blended). All use `fullscreen.vert`.
+    Raises ShaderError at construction if a shader does not compile.
+    """
+
+    def __init__(self, ctx: moderngl.Context, library: ShaderLibrary | None = None, *,
+                 face_shader: str = "face.frag", map_shader: str = "map.frag",
+                 overlay_opacity: float = OVERLAY_OPACITY) -> None:
+        self.ctx = ctx
+        self._owns_library = library is None
+        self.library = ShaderLibrary(ctx) if library is None else library
+        self.overlay_opacity = overlay_opacity
+        self._face_pass = _Pass(ctx, self.library, face_shader)
+        self._map_pass = _Pass(ctx, self.library, map_shader)
+        self._fade_pass = _Pass(ctx, self.library, "fade.frag")
+
+        self._face: moderngl.Texture | None = None
+        self._prev: moderngl.Texture | None = None
+        self._flipped: np.ndarray | None = None  # upload buffer, GL row order
+        self._frame: Frame | None = None
+        self._prev_stale = True
+
+        self._neurons: NeuronMap | None = None
+        self._map_dirty = False
+        self._screen_key: tuple[object, ...] | None = None
+        self._screen: ScreenLayout | None = None
+        self._grid_key: tuple[object, ...] | None = None
+        self._grid: GridLayout | None = None
+        self._alive: moderngl.Texture | None = None
+        self._tint: moderngl.Texture | None = None
+        self._alive_cells: np.ndarray | None = None  # upload buffer, one byte per grid cell
+
+    # -- per new frame ----------------------------------------------------------------------
+
+    def upload(self, frame: Frame) -> None:
+        """Take a new frame: the face goes to the GPU now, the neuron map lazily at draw."""
+        if frame is self._frame:
+            return
+        image = frame.image
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise ValueError(
+                f"frame image must be (H, W, 3) uint8, got {image.shape} {image.dtype}")
+        height, width = image.shape[:2]
+        if self._face is None or self._face.size != (width, height):
+            self._resize_face(width, height)
+        else:
+            self._face, self._prev = self._prev, self._face
+        assert self._face is not None and self._flipped is not None
+        np.copyto(self._flipped, image[::-1])  # GL row 0 is the bottom
+        self._face.write(self._flipped, alignment=1)
+        if self._prev_stale:  # first frame at this size: nothing earlier to fade from
+            assert self._prev is not None
+            self._prev.write(self._flipped, alignment=1)
+            self._prev_stale = False
+
+        neurons = frame.neurons
+        if neurons.alive.shape != (sum(neurons.layer_sizes),):
+            raise ValueError(f"neuron map has {neurons.alive.shape} alive flags for layer sizes "
+                             f"summing to {sum(neurons.layer_sizes)}")
+        self._neurons = neurons
+        self._map_dirty = True
+        self._frame = frame
+
+    def _resize_face(self, width: int, height: int) -> None:
+        for texture in (self._face, self._prev):
+            if texture is not None:
+                texture.release()
+        self._face = self.ctx.texture((width, height), 3, dtype="f1")
+        self._prev = self.ctx.texture((width, height), 3, dtype="f1")
+        self._flipped = np.empty((height, width, 3), dtype=np.uint8)
+        self._prev_stale = True
+        log.info("face textures now %dx%d", width, height)
+
+    # -- per refresh ------------------------------------------------------------------------
+
+    def draw(self, size: tuple[int, int], look: Look) -> None:
+        """Draw into the currently bound framebuffer, viewport (0, 0, *size).
+
+        Leaves BLEND disabled and the viewport set to `size`.
+        """
+        ctx = self.ctx
+        width, height = size
+        ctx.viewport = (0, 0, width, height)
+        if look.blackout >= 1.0 or self._face is None or width < 1 or height < 1:
+            ctx.clear(0.0, 0.0, 0.0, 1.0, viewport=(0, 0, width, height))
+            return
+        assert self._prev is not None and self._frame is not None
+        screen = self._screen_for(size, look)
+        time = float(self._frame.time)
+
+        face = self._face_pass
+        face.refresh()
+        face.set("u_rect", screen.face.vec4())
+        face.set("u_crossfade", float(look.crossfade))
+        face.set("u_viewport", (float(width), float(height)))
+        face.set("u_time", time)
+        self._face.use(SAMPLER_UNITS["u_face"])
+        self._prev.use(SAMPLER_UNITS["u_face_prev"])
+        face.render()
+
+        if screen.map is not None:
+            self._draw_map(screen.map, screen.overlay, size, time)
+        if look.blackout > 0.0:
+            fade = self._fade_pass
+            fade.refresh()
+            fade.set("u_alpha", float(look.blackout))
+            self._blended(fade.render)
+
+    def _screen_for(self, size: tuple[int, int], look: Look) -> ScreenLayout:
+        assert self._face is not None
+        show_map = look.show_map and self._neurons is not None and self._neurons.total > 0
+        key = (size, self._face.size, show_map, look.map_layout)
+        if key != self._screen_key or self._screen is None:
+            self._screen = screen_layout(size, self._face.size, show_map, look.map_layout)
+            self._screen_key = key
+        return self._screen
+
+    def _draw_map(self, panel: Rect, overlay: bool, size: tuple[int, int], time: float) -> None:
+        neurons = self._neurons
+        assert neurons is not None
+        grid = self._grid_for(neurons.layer_sizes, panel)
+        assert self._alive is not None and self._tint is not None and self._alive_cells is not None
+        if self._map_dirty:
+            self._alive_cells[grid.cells] = neurons.alive
+            self._alive.write(self._alive_cells, alignment=1)
+            self._map_dirty = False
+
+        left = panel.x + (panel.w - grid.columns * grid.cell) / 2
+        top = panel.y + panel.h - (panel.h - grid.rows * grid.cell) / 2
+        if grid.cell >= 2.0:
+            left, top = float(round(left)), float(round(top))
+        mapper = self._map_pass
+        mapper.refresh()
+        mapper.set("u_rect", panel.vec4())
+        mapper.set("u_grid", (grid.columns, grid.rows))
+        mapper.set("u_cell", grid.cell)
+        mapper.set("u_grid_origin", (left, top))
+        mapper.set("u_opacity", self.overlay_opacity if overlay else 1.0)
+        mapper.set("u_panel_alpha", 0.0 if overlay else 1.0)
+        mapper.set("u_viewport", (float(size[0]), float(size[1])))
+        mapper.set("u_time", time)
+        self._alive.use(SAMPLER_UNITS["u_alive"])
+        self._tint.use(SAMPLER_UNITS["u_tint"])
+        self.ctx.viewport = (panel.x, panel.y, panel.w, panel.h)
+        self._blended(mapper.render)
+        self.ctx.viewport = (0, 0, size[0], size[1])
+
+    def _grid_for(self, layer_sizes: tuple[int, ...], panel: Rect) -> GridLayout:
+        key = (layer_sizes, panel.w, panel.h)
+        if key == self._grid_key and self._grid is not None:
+            return self._grid
+        grid = grid_layout(layer_sizes, panel.w, panel.h)
+        for texture in (self._alive, self._tint):
+            if texture is not None:
+                texture.release()
+        shape = (grid.columns, grid.rows)
+        self._tint = self.ctx.texture(shape, 1, grid.tint.tobytes(), dtype="f1", alignment=1)
+        self._alive = self.ctx.texture(shape, 1, dtype="f1", alignment=1)
+        for texture in (self._tint, self._alive):
+            texture.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self._alive_cells = np.zeros(grid.rows * grid.columns, dtype=np.uint8)
+        self._grid, self._grid_key = grid, key
+        self._map_dirty = True
+        log.info("neuron map: %d neurons in %d layers, %dx%d grid, %.1f px cells",
+                 grid.total, len(layer_sizes), grid.columns, grid.rows, grid.cell)
+        return grid
+
+    def _blended(self, render: Callable[[], None]) -> None:
+        ctx = self.ctx
+        ctx.enable(moderngl.BLEND)
+        # Colour blends over what is there; destination alpha stays as it was. (moderngl takes
+        # the separate-alpha 4-tuple at run time; its stubs only know the 2-tuple.)
+        ctx.blend_func = (moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA,  # type: ignore[assignment]
+                          moderngl.ZERO, moderngl.ONE)
+        try:
+            render()
+        finally:
+            ctx.disable(moderngl.BLEND)
+
+    # -- shaders and teardown ---------------------------------------------------------------
+
+    def reload(self) -> list[str]:
+        """Recompile all shaders from disk; one line per failure, last good programs stay."""
+        return self.library.reload()
+
+    def release(self) -> None:
+        for texture in (self._face, self._prev, self._alive, self._tint):
+            if texture is not None:
+                texture.release()
+        self._face = self._prev = self._alive = self._tint = None
+        for p in (self._face_pass, self._map_pass, self._fade_pass):
+            p.release()
+        if self._owns_library:
+            self.library.release()

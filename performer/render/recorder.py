@@ -1,0 +1,240 @@
+"""Video files from rendered frames: ffmpeg in its own process, fed raw RGB by a writer thread.
+
+The render loop only puts frames on a bounded queue; a thread pipes them to ffmpeg, so a slow
+encoder or disk never blocks a draw unless the queue is full (and then `on_full="drop"` drops
+the frame instead of waiting, for live recording).
+
+Codecs: "h264" (libx264, yuv420p BT.709, `+faststart`; .mp4, .m4v, .mkv or .mov) and "hap"
+(Vidvox HAP, DXT1, for VJ software such as Resolume; .mov only). Without a codec, the file's
+extension decides: .mov means HAP, anything H.264 can go in means H.264.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import queue
+import subprocess
+import threading
+from collections import deque
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Literal
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+Codec = Literal["h264", "hap"]
+CONTAINERS: dict[str, tuple[str, ...]] = {
+    "h264": (".mp4", ".m4v", ".mkv", ".mov"),
+    "hap": (".mov",),
+}
+SIZE_MULTIPLE = {"h264": 2, "hap": 4}  # yuv420p needs even sizes; HAP's DXT blocks are 4x4
+
+
+class RecorderError(RuntimeError):
+    """A video could not be written; the message is one line."""
+
+
+def codec_for(path: str | Path, codec: str | None = None) -> Codec:
+    """The codec to use: the one asked for (checked against the container), else by extension."""
+    suffix = Path(path).suffix.lower()
+    if codec is None:
+        if suffix == ".mov":
+            return "hap"
+        if suffix in CONTAINERS["h264"]:
+            return "h264"
+        raise RecorderError(f"cannot tell the codec from {str(path)!r}: use .mp4 (H.264) or "
+                            f".mov (HAP), or name the codec")
+    if codec == "h264":
+        name: Codec = "h264"
+    elif codec == "hap":
+        name = "hap"
+    else:
+        raise RecorderError(f"unknown codec {codec!r}: choose h264 or hap")
+    if suffix not in CONTAINERS[name]:
+        raise RecorderError(f"{name} cannot go in a {suffix or 'extension-less'} file: use "
+                            f"{' or '.join(CONTAINERS[name])}")
+    return name
+
+
+def encodable_size(size: tuple[int, int], codec: Codec) -> tuple[int, int]:
+    """`size` rounded down to what the codec accepts (even for H.264, multiples of 4 for HAP)."""
+    m = SIZE_MULTIPLE[codec]
+    return (max(m, size[0] // m * m), max(m, size[1] // m * m))
+
+
+def ffmpeg_exe() -> str:
+    """The ffmpeg binary bundled with imageio-ffmpeg (or the one IMAGEIO_FFMPEG_EXE names)."""
+    import imageio_ffmpeg
+
+    try:
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
+    except RuntimeError as err:
+        raise RecorderError(f"no ffmpeg found: {err}") from err
+
+
+@functools.lru_cache(maxsize=4)
+def has_encoder(ffmpeg: str, encoder: str) -> bool:
+    """Whether this ffmpeg build lists `encoder` (HAP is missing from some builds)."""
+    listing = subprocess.run([ffmpeg, "-hide_banner", "-encoders"], capture_output=True,
+                             text=True, check=False).stdout
+    return any(line.split()[1:2] == [encoder] for line in listing.splitlines() if line.strip())
+
+
+def ffmpeg_command(ffmpeg: str, path: Path, size: tuple[int, int], fps: float, codec: Codec,
+                   crf: int = 18, preset: str = "veryfast") -> list[str]:
+    """The ffmpeg command line that reads raw rgb24 frames on stdin and writes `path`."""
+    rate = Fraction(fps).limit_denominator(1001)
+    command = [
+        ffmpeg, "-hide_banner", "-nostats", "-loglevel", "error", "-y",
+        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{size[0]}x{size[1]}",
+        "-framerate", str(rate), "-i", "-", "-an",
+    ]
+    if codec == "h264":
+        command += [
+            "-c:v", "libx264", "-preset", preset, "-crf", str(crf),
+            "-vf", "scale=out_color_matrix=bt709:out_range=tv", "-pix_fmt", "yuv420p",
+            "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
+            "-color_range", "tv", "-movflags", "+faststart",
+        ]
+    else:
+        command += ["-c:v", "hap", "-format", "hap"]
+    return [*command, str(path)]
+
+
+class Recorder:
+    """Encode frames of `size` (w, h) at `fps` into `path`; see the module notes for codecs.
+
+    `write` queues a frame (copied, so the caller may reuse its buffer); `close` waits for
+    ffmpeg and raises RecorderError if it failed. Use as a context manager.
+    """
+
+    def __init__(self, path: str | Path, size: tuple[int, int], fps: float,
+                 codec: str | None = None, *, queue_frames: int = 8,
+                 on_full: Literal["block", "drop"] = "block", crf: int = 18,
+                 preset: str = "veryfast", ffmpeg: str | None = None) -> None:
+        self.path = Path(path)
+        self.codec = codec_for(self.path, codec)
+        self.size = (int(size[0]), int(size[1]))
+        self.fps = float(fps)
+        self.on_full = on_full
+        if self.fps <= 0:
+            raise RecorderError(f"fps must be positive, got {fps}")
+        multiple = SIZE_MULTIPLE[self.codec]
+        if self.size[0] % multiple or self.size[1] % multiple or min(self.size) < 1:
+            w, h = encodable_size(self.size, self.codec)
+            raise RecorderError(f"{self.codec} needs width and height in multiples of "
+                                f"{multiple}, got {self.size[0]}x{self.size[1]} (try {w}x{h})")
+        exe = ffmpeg or ffmpeg_exe()
+        if self.codec == "hap" and not has_encoder(exe, "hap"):
+            raise RecorderError(f"this ffmpeg ({exe}) has no HAP encoder: record H.264 (.mp4)")
+
+        self.frames_written = 0  # frames queued for ffmpeg
+        self.dropped = 0  # frames dropped because the queue was full (on_full="drop")
+        self._stderr_tail: deque[str] = deque(maxlen=40)
+        self._stderr_first: str | None = None
+        self._failure: str | None = None
+        self._closed = False
+        self._queue: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=max(1, queue_frames))
+        command = ffmpeg_command(exe, self.path, self.size, self.fps, self.codec, crf, preset)
+        log.debug("recorder: %s", " ".join(command))
+        try:
+            self._proc = subprocess.Popen(command, stdin=subprocess.PIPE,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        except OSError as err:
+            raise RecorderError(f"cannot start ffmpeg ({exe}): {err.strerror}") from err
+        assert self._proc.stdin is not None and self._proc.stderr is not None
+        self._stderr_reader = threading.Thread(
+            target=self._read_stderr, args=(self._proc.stderr,), name="recorder-stderr",
+            daemon=True)
+        self._writer = threading.Thread(
+            target=self._pump, args=(self._proc.stdin,), name="recorder-writer", daemon=True)
+        self._stderr_reader.start()
+        self._writer.start()
+        log.info("recording %s: %dx%d at %g fps, %s", self.path, *self.size, self.fps, self.codec)
+
+    def write(self, rgb: np.ndarray) -> bool:
+        """Queue one (h, w, 3) uint8 frame, row 0 at the top. False if it was dropped."""
+        if self._closed:
+            raise RecorderError(f"recorder for {self.path} is closed")
+        if self._failure is not None:
+            raise RecorderError(self._failure_message())
+        h_w = (self.size[1], self.size[0], 3)
+        if rgb.shape != h_w or rgb.dtype != np.uint8:
+            raise RecorderError(f"frame is {rgb.shape} {rgb.dtype}, expected {h_w} uint8")
+        frame = np.array(rgb, dtype=np.uint8, order="C", copy=True)
+        if self.on_full == "drop":
+            try:
+                self._queue.put_nowait(frame)
+            except queue.Full:
+                self.dropped += 1
+                return False
+        else:
+            self._queue.put(frame)
+        self.frames_written += 1
+        return True
+
+    def close(self) -> None:
+        """Finish the file: flush the queue, wait for ffmpeg, check its exit status."""
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(None)
+        self._writer.join()
+        with contextlib.suppress(OSError):  # a broken pipe is reported through the exit status
+            assert self._proc.stdin is not None
+            self._proc.stdin.close()
+        code = self._proc.wait()
+        self._stderr_reader.join(timeout=5.0)
+        if code != 0 or self._failure is not None:
+            for line in self._stderr_tail:
+                log.error("ffmpeg: %s", line)
+            raise RecorderError(self._failure_message(code))
+        log.info("wrote %s: %d frames (%d dropped)", self.path, self.frames_written, self.dropped)
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc is None:
+            self.close()
+            return
+        try:  # the body's own exception is the one to see
+            self.close()
+        except RecorderError as err:
+            log.error("%s", err)
+
+    # -- threads ----------------------------------------------------------------------------
+
+    def _pump(self, stdin: IO[bytes]) -> None:
+        """Writer thread: queue → ffmpeg's stdin. After a failure, keep draining to the end."""
+        while True:
+            frame = self._queue.get()
+            if frame is None:
+                return
+            if self._failure is not None:
+                continue
+            try:
+                stdin.write(memoryview(frame).cast("B"))
+            except OSError as err:  # BrokenPipeError: ffmpeg exited
+                self._failure = err.strerror or type(err).__name__
+
+    def _read_stderr(self, stderr: IO[bytes]) -> None:
+        for raw in stderr:
+            line = raw.decode("utf-8", errors="replace").strip()
+            if line:
+                if self._stderr_first is None:
+                    self._stderr_first = line
+                self._stderr_tail.append(line)
+
+    def _failure_message(self, code: int | None = None) -> str:
+        # ffmpeg's first error line names the cause; the lines after it are consequences
+        # ("Error while opening encoder", "Nothing was written into output file").
+        cause = self._stderr_first or self._failure or "no message"
+        status = f"exit {code}" if code is not None else "stopped taking frames"
+        return f"ffmpeg failed ({status}) writing {self.path}: {cause}"

@@ -1,0 +1,1 @@
+"""performer's GLSL shaders, installed as the data package `performer.shaders`."""
