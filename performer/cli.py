@@ -90,11 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_layers(args: argparse.Namespace) -> int:
-    import torch
-
+    from performer.device import choose_device
     from performer.models.loading import load_model
 
-    model = load_model(args.model, torch.device(args.device or "cpu"))
+    model = load_model(args.model, choose_device(args.device))
     print(f"{'#':>2}  {'layer':<12} {'neurons':>7}  size")
     for i, layer in enumerate(model.layers):
         print(f"{i:>2}  {layer.name:<12} {layer.channels:>7}  {layer.height}x{layer.width}")

@@ -19,7 +19,10 @@ BUILTIN_LAYERS = ("block0", "block1", "block2", "block3")  # the built-in model'
 
 
 def parameter_table() -> str:
-    rows = ["| parameter | type | range | default | unit | what it does |", "|---|---|---|---|---|---|"]
+    rows = [
+        "| parameter | type | range | default | unit | what it does |",
+        "|---|---|---|---|---|---|",
+    ]
     for p in declare(BUILTIN_LAYERS):
         if p.kind is Kind.CHOICE:
             span = ", ".join(p.choices)
@@ -35,7 +38,8 @@ def parameter_table() -> str:
             default = "on" if p.default else "off"
         elif p.kind is Kind.TRIGGER:
             default = ""
-        rows.append(f"| `{p.name}` | {p.kind.value} | {span} | {default} | {p.unit} | {p.description} |")
+        cells = (f"`{p.name}`", p.kind.value, span, default, p.unit, p.description)
+        rows.append("| " + " | ".join(cells) + " |")
     note = f"\n\n`ablation.layer` lists the loaded model's layers (here: {BUILTIN})."
     return "\n".join(rows) + note
 

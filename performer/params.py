@@ -14,9 +14,8 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Union
 
-Value = Union[float, int, bool, str]
+Value = float | int | bool | str
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +72,7 @@ class Param:
         if self.kind in (Kind.TOGGLE, Kind.TRIGGER):
             return number != 0.0
         clamped = min(max(number, self.minimum), self.maximum)
-        return int(round(clamped)) if self.kind is Kind.INT else clamped
+        return round(clamped) if self.kind is Kind.INT else clamped
 
     def _coerce_choice(self, value: object) -> str:
         if isinstance(value, str):
@@ -85,7 +84,7 @@ class Param:
             raise ParamError(f"{self.name}: expected a choice name or index, got {value!r}")
         if math.isnan(value):
             raise ParamError(f"{self.name}: NaN is not a value")
-        index = min(max(int(round(value)), 0), len(self.choices) - 1)
+        index = min(max(round(value), 0), len(self.choices) - 1)
         return self.choices[index]
 
     def to_normalized(self, value: Value) -> float:
@@ -104,7 +103,7 @@ class Param:
             raise ParamError(f"{self.name}: NaN is not a value")
         position = min(max(position, 0.0), 1.0)
         if self.kind is Kind.CHOICE:
-            return self.choices[int(round(position * (len(self.choices) - 1)))]
+            return self.choices[round(position * (len(self.choices) - 1))]
         if self.kind in (Kind.TOGGLE, Kind.TRIGGER):
             return position >= 0.5
         if self.curve is Curve.SQUARE:

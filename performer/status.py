@@ -7,12 +7,15 @@ import time
 from typing import TextIO
 
 from performer.engine import EngineStats
+from performer.frame import Frame
 from performer.params import Registry
 
 
-def status_text(stats: EngineStats, display_fps: float, alive: int, total: int,
+def status_text(stats: EngineStats, display_fps: float, latest: Frame | None,
                 registry: Registry) -> str:
     v = registry.value
+    alive = latest.neurons.alive_count if latest else 0
+    total = latest.neurons.total if latest else 0
     return (
         f"display {display_fps:5.1f} fps | gen {stats.fps:5.1f} fps {stats.generator_ms:5.1f} ms"
         f" | alive {alive}/{total} | dead {float(v('ablation.dead')):6.1%}"
@@ -47,3 +50,20 @@ class StatusLine:
         if self.live:
             self.stream.write("\r\x1b[2K")
             self.stream.flush()
+
+
+class RateMeter:
+    """Counts events and reports their rate since the last report."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._since = time.perf_counter()
+
+    def count(self) -> None:
+        self._count += 1
+
+    def rate(self) -> float:
+        now = time.perf_counter()
+        rate = self._count / max(now - self._since, 1e-6)
+        self._count, self._since = 0, now
+        return rate

@@ -12,9 +12,9 @@ Usage (the wheel is fetched by hand, never at run time):
 It writes performer/models/weights/dcgan_faces.safetensors (weights, with the source's
 names mapped to performer's), dcgan_faces.json (config and provenance) and
 LICENSE-dcgan_faces (the upstream licence text), the measured neuron statistics
-(<hash>.stats.v1.safetensors, see performer/models/stats.py), plus tests/fixtures/dcgan_reference.npz:
-the original network's images for four fixed latents, which the test suite compares
-performer's model against. Only this script ever unpickles the
+(<hash>.stats.v1.safetensors, see performer/models/stats.py), plus
+tests/fixtures/dcgan_reference.npz: the original network's images for four fixed latents,
+which the test suite compares performer's model against. Only this script ever unpickles the
 upstream file, and it does so with `weights_only=True`.
 """
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
+import itertools
 import json
 import zipfile
 from pathlib import Path
@@ -54,7 +55,8 @@ def rename(upstream: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     out["to_rgb.weight"] = upstream[f"main.{TO_RGB_INDEX}.weight"]
     expected = {k for k in upstream if not k.endswith("num_batches_tracked")}
     used = {f"main.{i}.weight" for i in BLOCKS} | {f"main.{TO_RGB_INDEX}.weight"}
-    used |= {f"main.{i + 1}.{n}" for i in BLOCKS for n in ("weight", "bias", "running_mean", "running_var")}
+    norm_names = ("weight", "bias", "running_mean", "running_var")
+    used |= {f"main.{i + 1}.{n}" for i in BLOCKS for n in norm_names}
     if expected != used:
         raise SystemExit(f"unexpected upstream tensors: {sorted(expected ^ used)}")
     return {k: v.contiguous().clone() for k, v in out.items()}
@@ -64,7 +66,7 @@ def upstream_generator(nz: int = 100, ngf: int = 64, nc: int = 3) -> nn.Sequenti
     """The tutorial's layer sequence, rebuilt here so the original weights load by name."""
     layers: list[nn.Module] = []
     widths = [nz, ngf * 8, ngf * 4, ngf * 2, ngf]
-    for i, (cin, cout) in enumerate(zip(widths, widths[1:])):
+    for i, (cin, cout) in enumerate(itertools.pairwise(widths)):
         stride, pad = (1, 0) if i == 0 else (2, 1)
         layers += [nn.ConvTranspose2d(cin, cout, 4, stride, pad, bias=False), nn.BatchNorm2d(cout)]
         layers.append(nn.ReLU(True))

@@ -37,13 +37,16 @@ class DCGANGenerator(AblatableGenerator):
         self.resolution = 64
         widths = [feature_maps * m for m in (8, 4, 2, 1)]
         sizes = [4, 8, 16, 32]
-        infos = [LayerInfo(f"block{i}", w, s, s) for i, (w, s) in enumerate(zip(widths, sizes))]
+        pairs = enumerate(zip(widths, sizes, strict=True))
+        infos = [LayerInfo(f"block{i}", width, size, size) for i, (width, size) in pairs]
         inputs = [latent_size, *widths[:-1]]
         self.block0, self.block1, self.block2, self.block3 = (
-            UpBlock(info, cin, first=i == 0) for i, (info, cin) in enumerate(zip(infos, inputs))
+            UpBlock(info, cin, first=i == 0)
+            for i, (info, cin) in enumerate(zip(infos, inputs, strict=True))
         )
         self.to_rgb = nn.ConvTranspose2d(widths[-1], image_channels, 4, 2, 1, bias=False)
-        self.masks = nn.ModuleList(b.mask for b in (self.block0, self.block1, self.block2, self.block3))
+        blocks = (self.block0, self.block1, self.block2, self.block3)
+        self.masks = nn.ModuleList(block.mask for block in blocks)
 
     def synthesize(self, z: Tensor) -> Tensor:
         x = z[:, :, None, None]  # (N, latent, 1, 1)

@@ -20,7 +20,7 @@ from performer.mailbox import Mailbox
 from performer.params import Registry
 from performer.render.pipeline import Look, Pipeline
 from performer.session import open_session
-from performer.status import StatusLine, status_text
+from performer.status import RateMeter, StatusLine, status_text
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ class Display:
         self.running = True
         self.refresh_hz = self._refresh_rate()
         self._frame_arrived = 0.0
+        self._last_refresh = time.perf_counter()
         self._blackout_target: float | None = None
         glfw.set_key_callback(self.window, self._on_key)
 
@@ -169,6 +170,19 @@ class Display:
         self.ctx.screen.use()
         self.pipeline.draw(glfw.get_framebuffer_size(self.window), look)
 
+    def refresh(self, mailbox: Mailbox[Frame]) -> Frame | None:
+        """One display refresh: input, registry, newest frame (if any), draw, swap."""
+        now = time.perf_counter()
+        glfw.poll_events()
+        self.registry.drain()
+        self.set_fullscreen(bool(self.registry.value("output.fullscreen")))
+        self.fade_blackout(now - self._last_refresh)
+        self._last_refresh = now
+        frame = mailbox.take(0.0)
+        self.show(frame)
+        glfw.swap_buffers(self.window)
+        return frame
+
     def close(self) -> None:
         glfw.destroy_window(self.window)
         glfw.terminate()
@@ -183,39 +197,24 @@ def run_window(args: argparse.Namespace) -> int:
     display = Display(registry, args.size, args.monitor, args.vsync)
     mailbox: Mailbox[Frame] = Mailbox()
     status = StatusLine()
+    meter = RateMeter()
     engine.start(mailbox)
     log.info("press ? for the keys")
-    first_frame_logged = False
-    shown = 0
-    window_start = last = time.perf_counter()
+    waiting_for_first = True
     try:
         while display.running and not glfw.window_should_close(display.window):
-            now = time.perf_counter()
-            glfw.poll_events()
-            registry.drain()
-            display.set_fullscreen(bool(registry.value("output.fullscreen")))
-            display.fade_blackout(now - last)
-            frame = mailbox.take(0.0)
-            if frame is not None and not first_frame_logged:
-                first_frame_logged = True
+            tick = time.perf_counter()
+            frame = display.refresh(mailbox)
+            if frame is not None and waiting_for_first:
+                waiting_for_first = False
                 log.info("first frame %.2f s after start", time.perf_counter() - started)
-            display.show(frame)
-            glfw.swap_buffers(display.window)
-            shown += 1
-            last = now
+            meter.count()
             if status.due():
-                latest = mailbox.peek()
-                alive = latest.neurons.alive_count if latest else 0
-                total = latest.neurons.total if latest else 0
-                fps = shown / max(time.perf_counter() - window_start, 1e-6)
-                status.show(status_text(engine.stats, fps, alive, total, registry))
-                shown, window_start = 0, time.perf_counter()
-            if args.seconds is not None and now - started >= args.seconds:
+                status.show(status_text(engine.stats, meter.rate(), mailbox.peek(), registry))
+            if args.seconds is not None and tick - started >= args.seconds:
                 break
             # Cap at the refresh rate where swaps do not wait (vsync off, virtual displays).
-            spare = 1.0 / display.refresh_hz - (time.perf_counter() - now)
-            if spare > 0:
-                time.sleep(spare)
+            time.sleep(max(0.0, 1.0 / display.refresh_hz - (time.perf_counter() - tick)))
     finally:
         engine.stop()
         status.clear()

@@ -1,0 +1,13 @@
+"""The README's tables are generated from the registry and the key bindings."""
+
+from pathlib import Path
+
+from performer.docs import render
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_tables_are_current() -> None:
+    text = README.read_text()
+    assert "`ablation.rate`" in text and "| Backspace |" in text
+    assert render(text) == text, "run: python -m performer.docs --write README.md"
