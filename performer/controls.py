@@ -25,7 +25,7 @@ def declare(layer_names: Sequence[str]) -> list[Param]:
               unit="fraction"),
         Param("ablation.rate", Kind.FLOAT, 0.0,
               "Neurons that die (or come back, with revive) every second; 0 holds.",
-              unit="neurons/s", maximum=200.0, curve=Curve.SQUARE),
+              unit="neurons/s", maximum=2000.0, curve=Curve.SQUARE),
         Param("ablation.revive", Kind.TOGGLE, False,
               "Reverse the rate: neurons come back in reverse order of death."),
         Param("ablation.layer", Kind.CHOICE, ALL_LAYERS,

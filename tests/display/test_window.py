@@ -99,12 +99,13 @@ def test_fullscreen_uses_the_monitors_mode_and_comes_back(display: Display) -> N
     display.set_fullscreen(True)
     glfw.poll_events()
     mode = glfw.get_video_mode(glfw.get_primary_monitor())
-    assert glfw.get_window_monitor(display.window) is not None
+    assert glfw.get_window_monitor(display.window)  # a NULL pointer object is falsy
     assert tuple(glfw.get_window_size(display.window)) == (mode.size.width, mode.size.height)
     assert glfw.get_window_attrib(display.window, glfw.AUTO_ICONIFY) == 0
     display.set_fullscreen(False)
     glfw.poll_events()
-    assert glfw.get_window_monitor(display.window) is None
+    assert not glfw.get_window_monitor(display.window)
+    assert tuple(glfw.get_window_size(display.window)) == SIZE
 
 
 def test_performer_run_opens_and_closes(tmp_path: object) -> None:
