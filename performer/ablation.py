@@ -44,7 +44,7 @@ class Ablation:
 
     def __init__(self, model: AblatableGenerator, stats: ModelStats) -> None:
         self.model = model
-        self.masks: list[ChannelMask] = list(model.masks)  # type: ignore[arg-type]
+        self.masks: list[ChannelMask] = model.channel_masks()
         self.layer_names = tuple(m.info.name for m in self.masks)
         self.layer_sizes = tuple(m.info.channels for m in self.masks)
         self.offsets = np.cumsum((0, *self.layer_sizes))

@@ -159,12 +159,13 @@ def run_bench(args: argparse.Namespace) -> int:
         "model": getattr(session.model, "name", "model"),
     }
     log.info("measuring the generator (%.0f s)...", args.seconds)
-    figures.update(generator_figures(session, args.seconds))
+    generator = generator_figures(session, args.seconds)
     log.info("measuring display and pipeline at %dx%d (%.0f s)...", *BENCH_SIZE, args.seconds)
-    figures.update(display_figures(session, args.seconds))
-    figures["pipeline_ratio"] = figures["pipeline_fps"] / min(  # type: ignore[operator]
-        figures["generator_fps"], figures["display_fps"]  # type: ignore[type-var]
-    )
+    display = display_figures(session, args.seconds)
+    ratio = display["pipeline_fps"] / min(generator["generator_fps"], display["display_fps"])
+    figures.update(generator)
+    figures.update(display)
+    figures["pipeline_ratio"] = ratio
     figures["start_to_first_frame_s"] = start_to_first_frame(args.model, args.device)
     print(format_table(figures))
     if args.json:

@@ -57,7 +57,8 @@ def render(text: str) -> str:
     """`text` with every `<!-- NAME:begin -->...<!-- NAME:end -->` section regenerated."""
     for name, make in SECTIONS.items():
         pattern = re.compile(rf"(<!-- {name}:begin -->\n).*?(<!-- {name}:end -->)", re.S)
-        text = pattern.sub(lambda m, make=make: m.group(1) + make() + "\n" + m.group(2), text)
+        body = make()
+        text = pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
     return text
 
 

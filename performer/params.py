@@ -124,29 +124,29 @@ class ParamChange:
 class Snapshot(Mapping[str, Value]):
     """The values the engine uses for one frame, plus the triggers fired since the last one."""
 
-    values: Mapping[str, Value]
+    data: Mapping[str, Value]
     fired: frozenset[str] = field(default_factory=frozenset)
 
     def __getitem__(self, name: str) -> Value:
-        return self.values[name]
+        return self.data[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.values)
+        return iter(self.data)
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self.data)
 
     def float(self, name: str) -> float:
-        return float(self.values[name])
+        return float(self.data[name])
 
     def int(self, name: str) -> int:
-        return int(self.values[name])
+        return int(self.data[name])
 
     def bool(self, name: str) -> bool:
-        return bool(self.values[name])
+        return bool(self.data[name])
 
     def str(self, name: str) -> str:
-        return str(self.values[name])
+        return str(self.data[name])
 
 
 Listener = Callable[[ParamChange], None]

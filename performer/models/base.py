@@ -31,6 +31,9 @@ class ChannelMask(nn.Module):
     module can be captured in a CUDA graph.
     """
 
+    keep: torch.Tensor
+    fill: torch.Tensor
+
     def __init__(self, info: LayerInfo) -> None:
         super().__init__()
         self.info = info
@@ -55,9 +58,13 @@ class AblatableGenerator(nn.Module):
     resolution: int
     masks: nn.ModuleList
 
+    def channel_masks(self) -> list[ChannelMask]:
+        """The masks, typed, in the order the layers run."""
+        return [mask for mask in self.masks if isinstance(mask, ChannelMask)]
+
     @property
     def layers(self) -> tuple[LayerInfo, ...]:
-        return tuple(mask.info for mask in self.masks)  # type: ignore[union-attr]
+        return tuple(mask.info for mask in self.channel_masks())
 
     @property
     def neuron_count(self) -> int:

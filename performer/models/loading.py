@@ -28,7 +28,7 @@ def resolve(spec: str | None) -> Path:
     """A model name or path -> the .safetensors file to load."""
     if spec in (None, "", BUILTIN):
         return builtin_weights_dir() / "dcgan_faces.safetensors"
-    path = Path(spec).expanduser()  # type: ignore[arg-type]
+    path = Path(spec).expanduser()
     if not path.exists():
         raise ModelError(f"{path}: no such model file (the built-in model is '{BUILTIN}')")
     if path.suffix in (".pkl", ".pt", ".pth"):

@@ -73,11 +73,11 @@ def _capture(model: AblatableGenerator) -> Iterator[dict[str, torch.Tensor]]:
     """Record each mask's output during forward passes (load-time only; hooks removed after)."""
     seen: dict[str, torch.Tensor] = {}
     handles = []
-    for mask in model.masks:
-        assert isinstance(mask, ChannelMask)
+    for mask in model.channel_masks():
 
-        def hook(module: torch.nn.Module, _inputs: object, output: torch.Tensor) -> None:
-            seen[module.info.name] = output.detach().clone()  # type: ignore[union-attr]
+        def hook(_module: torch.nn.Module, _inputs: object, output: torch.Tensor,
+                 name: str = mask.info.name) -> None:
+            seen[name] = output.detach().clone()
 
         handles.append(mask.register_forward_hook(hook))
     try:
@@ -123,8 +123,7 @@ def measure_importance(
     importance: dict[str, torch.Tensor] = {}
     with torch.inference_mode():
         reference = model(z).clone()
-        for mask in model.masks:
-            assert isinstance(mask, ChannelMask)
+        for mask in model.channel_masks():
             name = mask.info.name
             layer_mean = mean[name].to(device)
             scores = torch.empty(mask.info.channels)

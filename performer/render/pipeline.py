@@ -141,6 +141,15 @@ def grid_layout(layer_sizes: tuple[int, ...], width: int, height: int) -> GridLa
     return GridLayout(n_cols, n_rows, cell, cells, tint)
 
 
+def grid_origin(grid: GridLayout, panel: Rect) -> tuple[float, float]:
+    """The grid's top-left corner when centred in `panel`: (x, y of the top edge), GL pixels."""
+    left = panel.x + (panel.w - grid.columns * grid.cell) / 2
+    top = panel.y + panel.h - (panel.h - grid.rows * grid.cell) / 2
+    if grid.cell >= 2.0:  # whole-pixel cells start on whole pixels
+        left, top = float(round(left)), float(round(top))
+    return left, top
+
+
 # --- GL -----------------------------------------------------------------------------------
 
 
@@ -319,10 +328,7 @@ class Pipeline:
             self._alive.write(self._alive_cells, alignment=1)
             self._map_dirty = False
 
-        left = panel.x + (panel.w - grid.columns * grid.cell) / 2
-        top = panel.y + panel.h - (panel.h - grid.rows * grid.cell) / 2
-        if grid.cell >= 2.0:
-            left, top = float(round(left)), float(round(top))
+        left, top = grid_origin(grid, panel)
         mapper = self._map_pass
         mapper.refresh()
         mapper.set("u_rect", panel.vec4())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import time
+from typing import Any
 
 import glfw
 import moderngl
@@ -82,7 +83,7 @@ class Display:
         glfw.set_key_callback(self.window, self._on_key)
 
     # --- monitors -------------------------------------------------------------------
-    def _monitor(self) -> object:
+    def _monitor(self) -> Any:  # a GLFW monitor pointer, or None
         monitors = glfw.get_monitors() or []
         if not monitors:
             return None
@@ -110,7 +111,7 @@ class Display:
                                     mode.size.height, mode.refresh_rate)
         elif not on:
             x, y, w, h = self.windowed_rect
-            glfw.set_window_monitor(self.window, None, x, y, w, h, 0)
+            glfw.set_window_monitor(self.window, None, x, y, w, h, 0)  # type: ignore[arg-type]
         self.fullscreen = on
 
     # --- input ----------------------------------------------------------------------
@@ -133,7 +134,7 @@ class Display:
             self._blackout_target = 0.0 if current > 0.5 else 1.0
 
     def reload_shaders(self) -> None:
-        errors = self.pipeline.reload_shaders()
+        errors = self.pipeline.reload()
         for error in errors:
             log.error("%s (the last good shader keeps running)", error)
         if not errors:
