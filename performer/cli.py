@@ -10,12 +10,9 @@ from pathlib import Path
 
 from performer.models.base import ModelError
 from performer.models.loading import BUILTIN
+from performer.render.shaders import ShaderError
 
 log = logging.getLogger("performer")
-
-
-class UsageError(ValueError):
-    """A command-line value that cannot be used (reported in one line, exit code 2)."""
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -122,9 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from performer.bench import run_bench
 
             return run_bench(args)
-    except (ModelError, UsageError, ValueError, OSError, RuntimeError) as err:
-        # Known failures (bad model, no display, bad value, ffmpeg) end in one line.
-        log.error("%s", err)
+    except (ModelError, ShaderError, ValueError, OSError, RuntimeError) as err:
+        # Known failures (bad model, no display, bad value, a shader, ffmpeg) end in one
+        # line; -v adds the traceback for bug reports.
+        log.error("%s", err, exc_info=args.verbose)
         return 2
     except KeyboardInterrupt:
         return 130
