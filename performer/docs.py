@@ -53,12 +53,15 @@ def keys_table() -> str:
 SECTIONS = {"parameters": parameter_table, "keys": keys_table}
 
 
+def _escape(replacement: str) -> str:
+    return replacement.replace("\\", "\\\\")
+
+
 def render(text: str) -> str:
     """`text` with every `<!-- NAME:begin -->...<!-- NAME:end -->` section regenerated."""
     for name, make in SECTIONS.items():
         pattern = re.compile(rf"(<!-- {name}:begin -->\n).*?(<!-- {name}:end -->)", re.S)
-        body = make()
-        text = pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
+        text = pattern.sub(rf"\g<1>{_escape(make())}\n\g<2>", text)
     return text
 
 

@@ -25,7 +25,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from performer.env import cache_dir
-from performer.models.base import AblatableGenerator, ChannelMask
+from performer.models.base import AblatableGenerator
 
 log = logging.getLogger(__name__)
 
