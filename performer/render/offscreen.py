@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from types import TracebackType
+from typing import Any
 
 import moderngl
 import numpy as np
@@ -30,9 +31,10 @@ class Offscreen:
         width, height = size
         if width < 1 or height < 1:
             raise OffscreenError(f"framebuffer size must be positive, got {width}x{height}")
+        settings: dict[str, Any] = {"backend": "egl", "device_index": device_index,
+                                    "libegl": libegl}
         try:
-            self.ctx = moderngl.create_standalone_context(
-                backend="egl", device_index=device_index, libegl=libegl)
+            self.ctx = moderngl.create_standalone_context(**settings)
         # glcontext raises plain Exception for every failure (library missing, no device).
         except Exception as err:
             reason = " ".join(str(err).split()) or type(err).__name__

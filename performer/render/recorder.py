@@ -139,6 +139,7 @@ class Recorder:
         self._stderr_first: str | None = None
         self._failure: str | None = None
         self._closed = False
+        self._reported = False
         self._queue: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=max(1, queue_frames))
         command = ffmpeg_command(exe, self.path, self.size, self.fps, self.codec, crf, preset)
         log.debug("recorder: %s", " ".join(command))
@@ -162,7 +163,7 @@ class Recorder:
         if self._closed:
             raise RecorderError(f"recorder for {self.path} is closed")
         if self._failure is not None:
-            raise RecorderError(self._failure_message())
+            self._raise_failure()
         h_w = (self.size[1], self.size[0], 3)
         if rgb.shape != h_w or rgb.dtype != np.uint8:
             raise RecorderError(f"frame is {rgb.shape} {rgb.dtype}, expected {h_w} uint8")
@@ -191,9 +192,9 @@ class Recorder:
         code = self._proc.wait()
         self._stderr_reader.join(timeout=5.0)
         if code != 0 or self._failure is not None:
-            for line in self._stderr_tail:
-                log.error("ffmpeg: %s", line)
-            raise RecorderError(self._failure_message(code))
+            if self._reported:  # write() already raised this failure
+                return
+            self._raise_failure()
         log.info("wrote %s: %d frames (%d dropped)", self.path, self.frames_written, self.dropped)
 
     def __enter__(self) -> Recorder:
@@ -220,7 +221,7 @@ class Recorder:
             if self._failure is not None:
                 continue
             try:
-                stdin.write(memoryview(frame).cast("B"))
+                stdin.write(frame.data.cast("B"))
             except OSError as err:  # BrokenPipeError: ffmpeg exited
                 self._failure = err.strerror or type(err).__name__
 
@@ -232,9 +233,18 @@ class Recorder:
                     self._stderr_first = line
                 self._stderr_tail.append(line)
 
-    def _failure_message(self, code: int | None = None) -> str:
+    def _raise_failure(self) -> None:
+        """Raise ffmpeg's failure once, as one line; the whole stderr tail goes to the log."""
+        try:  # ffmpeg has stopped reading: let it finish saying why
+            code: int | None = self._proc.wait(timeout=5.0)
+        except subprocess.TimeoutExpired:
+            code = None
+        self._stderr_reader.join(timeout=5.0)
+        for line in self._stderr_tail:
+            log.error("ffmpeg: %s", line)
         # ffmpeg's first error line names the cause; the lines after it are consequences
         # ("Error while opening encoder", "Nothing was written into output file").
         cause = self._stderr_first or self._failure or "no message"
         status = f"exit {code}" if code is not None else "stopped taking frames"
-        return f"ffmpeg failed ({status}) writing {self.path}: {cause}"
+        self._reported = True
+        raise RecorderError(f"ffmpeg failed ({status}) writing {self.path}: {cause}")
