@@ -29,7 +29,7 @@ OVERLAY_OPACITY = 0.6  # alpha of the map's cells when drawn over the face
 TINT_COUNT = 4  # map.frag's palette size: layer l gets tint (l % 4) + 1
 
 VERTEX_SHADER = "fullscreen.vert"
-SAMPLER_UNITS = {"u_face": 0, "u_face_prev": 1, "u_alive": 2, "u_tint": 3}
+SAMPLER_UNITS = {"u_face": 0, "u_alive": 1, "u_tint": 2}
 
 
 @dataclass(frozen=True)
@@ -201,8 +201,9 @@ class _Pass:
 class Pipeline:
     """The display's GL state: face textures, neuron-map textures and the shader passes.
 
-    Passes, in order: `face_shader` (face + black bars, covers the viewport), `map_shader`
-    (neuron map, blended), `fade.frag` (blackout, blended). All use `fullscreen.vert`.
+    Passes, in order: `face_shader` (face + black bars, covers the viewport; drawn a second
+    time, blended, with the previous frame during a cross-fade), `map_shader` (neuron map,
+    blended), `fade.frag` (blackout, blended). All use `fullscreen.vert`.
     Raises ShaderError at construction if a shader does not compile.
     """
 
@@ -294,12 +295,15 @@ class Pipeline:
         face = self._face_pass
         face.refresh()
         face.set("u_rect", screen.face.vec4())
-        face.set("u_crossfade", float(look.crossfade))
         face.set("u_viewport", (float(width), float(height)))
         face.set("u_time", time)
+        face.set("u_alpha", 1.0)
         self._face.use(SAMPLER_UNITS["u_face"])
-        self._prev.use(SAMPLER_UNITS["u_face_prev"])
         face.render()
+        if look.crossfade > 0.0:  # the previous frame, blended over with its weight
+            face.set("u_alpha", min(float(look.crossfade), 1.0))
+            self._prev.use(SAMPLER_UNITS["u_face"])
+            self._blended(face.render)
 
         if screen.map is not None:
             self._draw_map(screen.map, screen.overlay, size, time)
