@@ -152,3 +152,22 @@ def test_pipeline_keeps_drawing_through_a_broken_face_shader(offscreen, shader_d
     assert pipeline.reload() == []
     np.testing.assert_array_equal(draw(), np.broadcast_to(255 - image[0, 0], (32, 32, 3)))
     pipeline.release()
+
+
+def test_the_readme_example_shader_compiles_and_draws(offscreen, shader_dir, make_frame,
+                                                      test_image) -> None:
+    readme = (Path(__file__).parents[2] / "shaders" / "README.md").read_text()
+    example = readme.split("```glsl\n", 1)[1].split("```", 1)[0]
+    write(shader_dir, "shimmer.frag", example)
+    target = offscreen((64, 64))
+    pipeline = Pipeline(target.ctx, ShaderLibrary(target.ctx, [shader_dir]),
+                        face_shader="shimmer.frag")
+    pipeline.upload(make_frame(test_image))
+    target.use()
+    pipeline.draw((64, 64), Look())
+    shimmered = target.read_rgb().astype(int)
+    # Darker than the plain image by the shimmer's 0.5..1 factor, but the same picture.
+    assert (shimmered <= test_image.astype(int) + 1).all()
+    assert shimmered.mean() < test_image.mean() * 0.95
+    assert np.corrcoef(shimmered.ravel(), test_image.ravel())[0, 1] > 0.9
+    pipeline.release()
