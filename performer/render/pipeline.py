@@ -244,6 +244,10 @@ class Pipeline:
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise ValueError(
                 f"frame image must be (H, W, 3) uint8, got {image.shape} {image.dtype}")
+        neurons = frame.neurons
+        if neurons.alive.shape != (sum(neurons.layer_sizes),):
+            raise ValueError(f"neuron map has {neurons.alive.shape} alive flags for layer sizes "
+                             f"summing to {sum(neurons.layer_sizes)}")
         height, width = image.shape[:2]
         if self._face is None or self._face.size != (width, height):
             self._resize_face(width, height)
@@ -257,10 +261,6 @@ class Pipeline:
             self._prev.write(self._flipped, alignment=1)
             self._prev_stale = False
 
-        neurons = frame.neurons
-        if neurons.alive.shape != (sum(neurons.layer_sizes),):
-            raise ValueError(f"neuron map has {neurons.alive.shape} alive flags for layer sizes "
-                             f"summing to {sum(neurons.layer_sizes)}")
         self._neurons = neurons
         self._map_dirty = True
         self._frame = frame

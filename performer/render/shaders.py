@@ -48,9 +48,8 @@ class ShaderError(Exception):
 
     def __init__(self, message: str, path: str | None = None, line: int | None = None,
                  log: str = "") -> None:
-        where = f"{path}:{line}: " if path is not None and line is not None else (
-            f"{path}: " if path is not None else "")
-        super().__init__(f"{where}{message}")
+        where = [str(part) for part in (path, line) if part is not None]
+        super().__init__(": ".join([":".join(where), message]) if where else message)
         self.path = path
         self.line = line
         self.detail = message

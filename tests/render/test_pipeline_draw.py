@@ -289,3 +289,14 @@ def test_a_network_without_neurons_draws_no_map(offscreen, make_frame, test_imag
     with_map = render(offscreen, (128, 128), [empty], Look(show_map=True))
     without = render(offscreen, (128, 128), [empty], Look())
     np.testing.assert_array_equal(with_map, without)
+
+
+def test_bad_frames_are_refused_with_exact_messages(offscreen, make_frame, test_image) -> None:
+    pipeline = Pipeline(offscreen((8, 8)).ctx)
+    with pytest.raises(ValueError, match=r"^frame image must be \(H, W, 3\) uint8, got "
+                                         r"\(64, 64\) uint8$"):
+        pipeline.upload(make_frame(test_image[..., 0]))
+    with pytest.raises(ValueError, match=r"^neuron map has \(5,\) alive flags for layer sizes "
+                                         r"summing to 4$"):
+        pipeline.upload(make_frame(test_image, np.ones(5, dtype=bool), (2, 2)))
+    pipeline.release()
