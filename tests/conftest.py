@@ -1,0 +1,126 @@
+"""Shared fixtures: the real built-in model and its shipped statistics, on the CPU.
+
+Nothing here is faked: every engine in the tests runs the real DCGAN, the real registry
+and real masks. Only the clock is the deterministic `FixedClock` a render uses.
+Test files import nothing from here: helpers are fixtures, so another conftest.py under
+tests/ cannot shadow them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import pytest
+import torch
+
+from performer.clock import FixedClock
+from performer.controls import make_registry
+from performer.engine import Engine
+from performer.frame import Frame
+from performer.models.base import AblatableGenerator, ChannelMask
+from performer.models.loading import load_model
+from performer.models.stats import ModelStats, load_or_measure, stats_filename
+from performer.params import Registry, Value
+
+CPU = torch.device("cpu")
+
+# Batch-1 inference of a 64×64 DCGAN gains nothing from intra-op threads, and on a shared
+# machine OpenMP threads spinning against other processes slow each frame down up to 50×.
+torch.set_num_threads(1)
+
+
+def load_builtin() -> tuple[AblatableGenerator, ModelStats]:
+    """A freshly loaded built-in model and its shipped statistics (never re-measured)."""
+    model = load_model(None, CPU)
+    weights: Path = model.weights_path  # type: ignore[assignment]
+    shipped = weights.parent / stats_filename(weights)
+    assert shipped.exists(), f"the built-in model must ship its statistics: {shipped}"
+    return model, load_or_measure(model, weights)
+
+
+def reset_masks(model: AblatableGenerator) -> None:
+    """Every neuron alive, nothing filled: the model as loaded."""
+    for mask in model.masks:
+        assert isinstance(mask, ChannelMask)
+        mask.keep.fill_(1.0)
+        mask.fill.zero_()
+
+
+def layer_names(model: AblatableGenerator) -> list[str]:
+    return [layer.name for layer in model.layers]
+
+
+@pytest.fixture(scope="session")
+def builtin() -> tuple[AblatableGenerator, ModelStats]:
+    return load_builtin()
+
+
+@pytest.fixture
+def model(builtin: tuple[AblatableGenerator, ModelStats]) -> Iterator[AblatableGenerator]:
+    """The session's model with clean masks (tests that ablate it leave no trace)."""
+    reset_masks(builtin[0])
+    yield builtin[0]
+    reset_masks(builtin[0])
+
+
+@pytest.fixture
+def stats(builtin: tuple[AblatableGenerator, ModelStats]) -> ModelStats:
+    return builtin[1]
+
+
+RegistryFactory = Callable[..., Registry]
+
+
+@pytest.fixture
+def registry_factory(model: AblatableGenerator) -> RegistryFactory:
+    """`registry_factory(**{"drift.speed": 0.5})`: the declared controls, with values set."""
+
+    def make(values: Mapping[str, Value] | None = None, **kwargs: Value) -> Registry:
+        registry = make_registry(layer_names(model))
+        for name, value in {**(values or {}), **kwargs}.items():
+            registry.set(name, value)
+        return registry
+
+    return make
+
+
+EngineFactory = Callable[..., Engine]
+
+
+@pytest.fixture
+def engine_factory(
+    builtin: tuple[AblatableGenerator, ModelStats], model: AblatableGenerator
+) -> EngineFactory:
+    """`engine_factory({"ablation.rate": 16}, fps=30)`: an engine on a FixedClock.
+
+    `own_model=True` gives the engine a freshly loaded model, so two engines can run side
+    by side without sharing masks.
+    """
+
+    def make(
+        values: Mapping[str, Value] | None = None, fps: float = 30.0, own_model: bool = False
+    ) -> Engine:
+        gen, st = load_builtin() if own_model else builtin
+        registry = make_registry(layer_names(gen))
+        for name, value in (values or {}).items():
+            registry.set(name, value)
+        return Engine(gen, st, registry, FixedClock(fps))
+
+    return make
+
+
+@pytest.fixture
+def fresh_builtin() -> Callable[[], tuple[AblatableGenerator, ModelStats]]:
+    """A factory for a separately loaded model + stats (its own masks)."""
+    return load_builtin
+
+
+@pytest.fixture
+def run_frames() -> Callable[[Engine, int], list[Frame]]:
+    """`run_frames(engine, n)`: step the engine n times and return the frames."""
+
+    def run(engine: Engine, frames: int) -> list[Frame]:
+        return [engine.step() for _ in range(frames)]
+
+    return run

@@ -1,0 +1,107 @@
+"""The one-slot hand-off between the engine thread and the display."""
+
+from __future__ import annotations
+
+import threading
+
+from performer.mailbox import Mailbox
+
+
+def test_empty_mailbox_gives_nothing() -> None:
+    mailbox: Mailbox[int] = Mailbox()
+    assert mailbox.take() is None
+    assert mailbox.take(timeout=0.01) is None
+    assert mailbox.peek() is None
+    assert (mailbox.posted, mailbox.dropped) == (0, 0)
+
+
+def test_a_value_is_taken_once() -> None:
+    mailbox: Mailbox[str] = Mailbox()
+    mailbox.post("frame")
+    assert mailbox.take() == "frame"
+    assert mailbox.take() is None  # seen already
+    assert mailbox.peek() == "frame"  # still the newest value, for a redraw
+
+
+def test_latest_value_wins_and_stale_ones_are_counted() -> None:
+    mailbox: Mailbox[int] = Mailbox()
+    for value in range(5):
+        mailbox.post(value)
+    assert mailbox.take() == 4
+    assert (mailbox.posted, mailbox.dropped) == (5, 4)
+    mailbox.post(5)  # the previous one was taken: nothing dropped
+    assert mailbox.dropped == 4
+    assert mailbox.take() == 5
+
+
+def test_peek_does_not_consume() -> None:
+    mailbox: Mailbox[int] = Mailbox()
+    mailbox.post(1)
+    assert mailbox.peek() == 1
+    assert mailbox.take() == 1
+
+
+def test_take_waits_for_a_post_from_another_thread() -> None:
+    mailbox: Mailbox[int] = Mailbox()
+    ready = threading.Event()
+
+    def producer() -> None:
+        ready.wait()
+        mailbox.post(42)
+
+    thread = threading.Thread(target=producer)
+    thread.start()
+    ready.set()
+    assert mailbox.take(timeout=10.0) == 42
+    thread.join()
+
+
+def test_take_without_timeout_blocks_until_posted() -> None:
+    mailbox: Mailbox[int] = Mailbox()
+    got: list[int | None] = []
+    thread = threading.Thread(target=lambda: got.append(mailbox.take(timeout=None)))
+    thread.start()
+    mailbox.post(7)
+    thread.join(timeout=10.0)
+    assert not thread.is_alive() and got == [7]
+
+
+def test_wait_taken_is_the_producers_back_pressure() -> None:
+    mailbox: Mailbox[int] = Mailbox()
+    assert mailbox.wait_taken(0.0)  # nothing pending: go ahead
+    mailbox.post(1)
+    assert not mailbox.wait_taken(0.01)  # nobody took it
+    taken: list[int | None] = []
+    consumer = threading.Thread(target=lambda: taken.append(mailbox.take(timeout=10.0)))
+    consumer.start()
+    assert mailbox.wait_taken(10.0)
+    consumer.join()
+    assert taken == [1]
+
+
+def test_producer_and_consumer_threads_lose_nothing_but_stale_values() -> None:
+    """Every value is either taken or counted as dropped; taken values only increase."""
+    mailbox: Mailbox[int] = Mailbox()
+    count = 5000
+    taken: list[int] = []
+    finished = threading.Event()
+
+    def consumer() -> None:
+        while True:
+            done = finished.is_set()  # read first: then an empty take means nothing is left
+            value = mailbox.take(timeout=0.01)
+            if value is not None:
+                taken.append(value)
+            elif done:
+                return
+
+    thread = threading.Thread(target=consumer)
+    thread.start()
+    for value in range(count):
+        mailbox.post(value)
+    finished.set()
+    thread.join()
+    assert taken == sorted(set(taken))
+    assert taken[-1] == count - 1  # the newest value always arrives
+    assert mailbox.posted == count
+    assert len(taken) + mailbox.dropped == count
