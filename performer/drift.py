@@ -87,7 +87,9 @@ class Drift:
         return self.z
 
     def _walk(self, angle: float, dt: float) -> None:
-        turn = self._rng.standard_normal(self.z.shape) * (WANDER * math.sqrt(dt))
+        # Brownian turning: the whole turn vector (not each coordinate) has size
+        # WANDER * sqrt(dt), so the path looks the same at any frame rate.
+        turn = self._rng.standard_normal(self.z.shape) * (WANDER * math.sqrt(dt / self.z.size))
         direction = self._tangent(self._direction + turn)
         radius = np.linalg.norm(self.z)
         unit = self.z / radius

@@ -73,6 +73,7 @@ class Engine:
         snap = self.registry.snapshot()
         dt = self.clock.tick()
         self.time += dt
+        index, self.index = self.index, self.index + 1  # time and index advance together
         face_seed = self._triggers(snap)
         self._automate(snap, dt)
         state = AblationState(
@@ -82,7 +83,7 @@ class Engine:
             dead=float(self.registry.value("ablation.dead")),
             fill=snap.str("ablation.fill"),
         )
-        self.ablation.seed_noise(self.index)
+        self.ablation.seed_noise(index)
         self.ablation.apply(state)
         z = self.drift.step(
             dt,
@@ -96,9 +97,7 @@ class Engine:
         with torch.inference_mode():
             image = to_rgb8(self.model(self._z))
         generator_ms = (time.perf_counter() - started) * 1000.0
-        frame = Frame(self.index, self.time, image, self.ablation.neuron_map(), generator_ms)
-        self.index += 1
-        return frame
+        return Frame(index, self.time, image, self.ablation.neuron_map(), generator_ms)
 
     def _triggers(self, snap: Snapshot) -> int:
         """Apply fired triggers; returns the face seed this frame uses."""
@@ -106,14 +105,16 @@ class Engine:
             self.registry.set("ablation.dead", 0.0, source="engine")
             self.registry.set("ablation.rate", 0.0, source="engine")
         if "drift.new" in snap.fired:
-            return int(self.registry.nudge("drift.seed", 1, source="engine"))
+            seeds = int(self.registry.param("drift.seed").maximum) + 1
+            after = (snap.int("drift.seed") + 1) % seeds  # wraps, so "new" always changes
+            return int(self.registry.set("drift.seed", after, source="engine"))
         return snap.int("drift.seed")
 
     def _automate(self, snap: Snapshot, dt: float) -> None:
         """Move `ablation.dead` by rate × dt neurons, towards death or back with revive."""
         rate = snap.float("ablation.rate")
-        if rate <= 0.0 or dt <= 0.0:
-            return
+        if rate <= 0.0 or dt <= 0.0 or "ablation.reset" in snap.fired:
+            return  # a reset frame stays reset (the snapshot's rate predates it)
         size = self.ablation.target_size(snap.str("ablation.layer"))
         direction = -1.0 if snap.bool("ablation.revive") else 1.0
         self.registry.nudge("ablation.dead", direction * rate * dt / size, source="engine")
@@ -130,7 +131,7 @@ class Engine:
                 try:
                     frame = self.step()
                 except Exception:  # keep the show up; the last frame stays on screen
-                    log.exception("frame %d failed", self.index)
+                    log.exception("frame %d failed", self.index - 1)
                     time.sleep(0.1)
                     continue
                 mailbox.post(frame)
@@ -149,7 +150,10 @@ class Engine:
         self.stats.frames += 1
 
     def stop(self) -> None:
+        """Stop the thread; it ends after its current frame."""
         self._running.clear()
         if self._thread is not None:
-            self._thread.join(timeout=2.0)
+            self._thread.join(timeout=30.0)
+            if self._thread.is_alive():
+                log.warning("the engine thread did not stop within 30 s")
             self._thread = None

@@ -65,7 +65,7 @@ class Param:
             raise ParamError(f"{self.name}: expected a number, got {value!r}")
         try:
             number = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError) as err:
+        except (TypeError, ValueError, OverflowError) as err:
             raise ParamError(f"{self.name}: expected a number, got {value!r}") from err
         if math.isnan(number):
             raise ParamError(f"{self.name}: NaN is not a value")
@@ -82,9 +82,11 @@ class Param:
             raise ParamError(f"{self.name}: {value!r} is not one of {', '.join(self.choices)}")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ParamError(f"{self.name}: expected a choice name or index, got {value!r}")
-        if math.isnan(value):
+        if isinstance(value, float) and math.isnan(value):
             raise ParamError(f"{self.name}: NaN is not a value")
-        index = min(max(round(value), 0), len(self.choices) - 1)
+        last = len(self.choices) - 1
+        # Clamp before rounding: round() of an infinity or a huge int would overflow.
+        index = 0 if value <= 0 else last if value >= last else round(value)
         return self.choices[index]
 
     def to_normalized(self, value: Value) -> float:
