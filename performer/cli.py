@@ -26,11 +26,24 @@ def parse_size(text: str) -> tuple[int, int]:
     return width, height
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def parse_setting(text: str) -> tuple[str, str]:
+    """'ablation.rate=16' -> ('ablation.rate', '16'); checked against the registry later."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"--set wants NAME=VALUE, not {text!r}")
+    return name.strip(), value.strip()
+
+
+def _common(parser: argparse.ArgumentParser, settings: bool = False) -> None:
     parser.add_argument("--model", default=None, metavar="M",
                         help=f"model name or .safetensors path (default: {BUILTIN})")
     parser.add_argument("--device", default=None, metavar="D",
                         help="cpu, cuda, cuda:N or mps (default: the fastest present)")
+    if settings:
+        parser.add_argument("--set", dest="settings", type=parse_setting, action="append",
+                            default=[], metavar="NAME=VALUE",
+                            help="start with a parameter set, e.g. --set output.map=on "
+                                 "(repeatable; names as in the README)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="open the performer window")
-    _common(run)
+    _common(run, settings=True)
     run.add_argument("--monitor", type=int, default=0, metavar="N",
                      help="monitor for fullscreen, 0 = primary (default 0)")
     run.add_argument("--fullscreen", action="store_true", help="start fullscreen")
@@ -53,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seconds", type=float, default=None, help=argparse.SUPPRESS)
 
     render = commands.add_parser("render", help="render the performance to a video file")
-    _common(render)
+    _common(render, settings=True)
     render.add_argument("--seconds", type=float, default=60.0, help="length (default 60)")
     render.add_argument("--fps", type=float, default=30.0, help="frame rate (default 30)")
     render.add_argument("--size", type=parse_size, default=(1920, 1080), metavar="WxH",

@@ -65,6 +65,19 @@ def make_registry(layer_names: Sequence[str]) -> Registry:
     return Registry(declare(layer_names))
 
 
+def apply_settings(registry: Registry, settings: Sequence[tuple[str, str]], source: str) -> None:
+    """Text settings from the command line or a preset; on/off/true/false for toggles."""
+    words = {"on": 1.0, "true": 1.0, "yes": 1.0, "off": 0.0, "false": 0.0, "no": 0.0}
+    for name, text in settings:
+        value: object = words.get(text.lower(), text)
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                pass  # a choice name
+        registry.set(name, value, source)
+
+
 def resolve_layer(text: str, layer_names: Sequence[str]) -> str:
     """A layer given by name or 0-based index (as on the command line) -> its choice name."""
     if text.lower() == ALL_LAYERS:

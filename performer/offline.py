@@ -13,7 +13,7 @@ import sys
 import time
 
 from performer.clock import FixedClock
-from performer.controls import resolve_layer
+from performer.controls import apply_settings, resolve_layer
 from performer.params import Registry
 from performer.render.offscreen import Offscreen
 from performer.render.pipeline import Look, Pipeline
@@ -70,6 +70,7 @@ def render_video(args: argparse.Namespace) -> int:
     layer = resolve_layer(args.layer, [layer.name for layer in session.model.layers])
     frames = max(1, math.ceil(args.seconds * args.fps - 1e-9))
     configure(registry, args, engine.ablation.target_size(layer), frames)
+    apply_settings(registry, args.settings, "cli")
     started = time.perf_counter()
     progress = Progress(frames)
     with Offscreen(args.size) as target, Recorder(args.out, args.size, args.fps, args.codec) as rec:

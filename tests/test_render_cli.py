@@ -73,3 +73,15 @@ def test_unreadable_model_is_one_line_naming_the_file(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert str(broken) in lines[-1] and "safetensors" in lines[-1]
     assert [line for line in lines if str(broken) in line] == lines[-1:]  # said once
+
+
+def test_set_starts_with_a_parameter_and_rejects_unknown_names(tmp_path: Path) -> None:
+    out = tmp_path / "black.mp4"
+    result = performer("render", "--seconds", "0.5", "--fps", "8", "--size", "64x64",
+                       "--out", str(out), "--set", "output.blackout=1")
+    assert result.returncode == 0, result.stderr
+    _, frames = decode(out)
+    assert len(frames) == 4 and max(int(f.max()) for f in frames) <= 20  # black (codec noise)
+    bad = performer("render", "--seconds", "0.5", "--out", str(tmp_path / "x.mp4"),
+                    "--set", "ablation.nothing=1")
+    assert bad.returncode == 2 and "unknown parameter 'ablation.nothing'" in bad.stderr

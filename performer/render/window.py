@@ -15,6 +15,7 @@ import glfw
 import moderngl
 
 from performer import keyboard
+from performer.controls import apply_settings
 from performer.env import has_display
 from performer.frame import Frame
 from performer.mailbox import Mailbox
@@ -195,6 +196,7 @@ def run_window(args: argparse.Namespace) -> int:
     session = open_session(args.model, args.device)
     registry, engine = session.registry, session.engine
     registry.set("output.fullscreen", args.fullscreen, "cli")
+    apply_settings(registry, args.settings, "cli")
     display = Display(registry, args.size, args.monitor, args.vsync)
     mailbox: Mailbox[Frame] = Mailbox()
     status = StatusLine()
