@@ -104,7 +104,7 @@ def display_figures(session: Session, seconds: float) -> dict[str, float]:
             pipeline.upload(still)
             target.use()
             pipeline.draw(BENCH_SIZE, look)
-            target.ctx.finish()
+            target.finish()
 
         display_fps = interleaved({"display": display_only}, seconds)["display"]
 
@@ -121,7 +121,7 @@ def display_figures(session: Session, seconds: float) -> dict[str, float]:
                 pipeline.upload(frame)
                 target.use()
                 pipeline.draw(BENCH_SIZE, look)
-                target.ctx.finish()
+                target.finish()
                 shown += 1
         finally:
             engine.stop()

@@ -7,6 +7,7 @@ for a model's layer names.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 from performer.params import Curve, Kind, Param, Registry
@@ -71,10 +72,8 @@ def apply_settings(registry: Registry, settings: Sequence[tuple[str, str]], sour
     for name, text in settings:
         value: object = words.get(text.lower(), text)
         if isinstance(value, str):
-            try:
+            with contextlib.suppress(ValueError):  # not a number: a choice name
                 value = float(value)
-            except ValueError:
-                pass  # a choice name
         registry.set(name, value, source)
 
 

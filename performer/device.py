@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 
 import torch
 
@@ -23,21 +22,25 @@ def choose_device(requested: str | None = None) -> torch.device:
             raise DeviceError(f"unknown device {requested!r} (try cpu, cuda, cuda:1, mps)") from err
         if device.type == "cuda" and not torch.cuda.is_available():
             raise DeviceError(f"--device {requested}: no CUDA GPU is available here")
+        if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+            raise DeviceError(
+                f"--device {requested}: this machine has {torch.cuda.device_count()} CUDA GPU(s)"
+            )
         if device.type == "mps" and not torch.backends.mps.is_available():
             raise DeviceError(f"--device {requested}: Apple MPS is not available here")
-        return device
+        return _tuned(device)
     if torch.cuda.is_available():
-        return torch.device("cuda")
+        return _tuned(torch.device("cuda"))
     if torch.backends.mps.is_available():
         return torch.device("mps")
     log.info("no GPU found: the generator runs on the CPU")
     return torch.device("cpu")
 
 
-def configure_cpu_threads(display_running: bool) -> None:
-    """Leave one core to the display (GL drawing, on llvmpipe also CPU) when it shares the CPU."""
-    cores = os.cpu_count() or 1
-    torch.set_num_threads(max(1, cores - 1) if display_running and cores > 1 else cores)
+def _tuned(device: torch.device) -> torch.device:
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # one input shape all show long: tune once
+    return device
 
 
 def synchronize(device: torch.device) -> None:

@@ -92,7 +92,7 @@ class Engine:
             glide_s=snap.float("drift.glide"),
             frozen=snap.bool("drift.freeze"),
         )
-        self._z.copy_(torch.from_numpy(z[None]))
+        self._z.copy_(torch.from_numpy(z[None].astype(np.float32)))  # MPS has no float64
         started = time.perf_counter()
         with torch.inference_mode():
             image = to_rgb8(self.model(self._z))

@@ -98,7 +98,7 @@ def measure(model: AblatableGenerator, batch: int = 64) -> ModelStats:
         for start in range(0, MEAN_SAMPLES, batch):
             model(latents[start : start + batch])
             for name, act in seen.items():  # act: (N, C, H, W)
-                act64 = act.double()
+                act64 = act.cpu().double()  # float64 sums; MPS has no float64
                 sums[name] = sums.get(name, 0) + act64.sum(0)
                 squares[name] = squares.get(name, 0) + (act64 * act64).sum((0, 2, 3))
                 absolute[name] = absolute.get(name, 0) + act64.abs().sum((0, 2, 3))

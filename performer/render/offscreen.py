@@ -12,6 +12,8 @@ from typing import Any
 import moderngl
 import numpy as np
 
+from performer.render import gl_wait
+
 log = logging.getLogger(__name__)
 
 
@@ -53,8 +55,16 @@ class Offscreen:
         self.fbo.use()
         self.ctx.viewport = (0, 0, *self.size)
 
+    def finish(self) -> None:
+        """Wait for the drawing to complete, letting other Python threads run meanwhile."""
+        gl_wait.finish(self.ctx.finish)
+
     def read_rgb(self) -> np.ndarray:
-        """The framebuffer's pixels, (h, w, 3) uint8, row 0 at the top (a new array)."""
+        """The framebuffer's pixels, (h, w, 3) uint8, row 0 at the top (a new array).
+
+        Call `finish()` first where other threads should keep running: the read itself
+        holds the GIL until the GPU is done.
+        """
         width, height = self.size
         data = self.fbo.read(components=3, alignment=1)
         upside_down = np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3)
