@@ -35,7 +35,7 @@ def _find_gl_finish() -> Callable[[], None] | None:
         if finish is not None:
             finish.restype = None
             finish.argtypes = []
-            return finish  # type: ignore[no-any-return]
+            return finish
     log.debug("no GL library for glFinish found; waiting through moderngl (holds the GIL)")
     return None
 
