@@ -1,0 +1,98 @@
+"""The other commands, run as a user runs them: layers, bench, and a broken user shader."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from performer import keyboard
+from performer.controls import make_registry
+from performer.engine import EngineStats
+from performer.status import status_text
+
+LAYERS = ["block0", "block1", "block2", "block3"]
+
+
+def performer(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "performer.cli", *args], capture_output=True,
+                          text=True, timeout=600, env=env)
+
+
+def test_layers_lists_the_960_neurons() -> None:
+    result = performer("layers")
+    assert result.returncode == 0, result.stderr
+    rows = result.stdout.splitlines()
+    assert rows[1].split() == ["0", "block0", "512", "4x4"]
+    assert rows[4].split() == ["3", "block3", "64", "32x32"]
+    assert rows[-1].split() == ["total", "960"]
+
+
+def test_bench_prints_every_figure_and_writes_json(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    result = performer("bench", "--seconds", "0.6", "--json", str(out))
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(out.read_text())
+    for key in ("generator_fps", "ablated_generator_fps", "display_fps", "pipeline_fps"):
+        assert figures[key] > 0, key
+    assert 0 < figures["start_to_first_frame_s"] < 120
+    assert "ablation overhead" in result.stdout and "pipeline / min" in result.stdout
+
+
+def test_a_broken_user_shader_is_one_line_with_file_and_line(tmp_path: Path) -> None:
+    shaders = tmp_path / "shaders"
+    shaders.mkdir()
+    (shaders / "face.frag").write_text(
+        "#version 330\nout vec4 f_color;\nvoid main() {\n    f_color = vec4(undefined_thing);\n}\n"
+    )
+    env = {**os.environ, "PERFORMER_SHADER_PATH": str(shaders)}
+    result = performer("render", "--seconds", "0.5", "--size", "64x64",
+                       "--out", str(tmp_path / "x.mp4"), env=env)
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert "face.frag:4:" in last and "undefined_thing" in last
+    assert "Traceback" not in result.stderr
+
+
+def test_every_key_does_what_its_help_says() -> None:
+    registry = make_registry(LAYERS)
+
+    def press(key: str) -> str | None:
+        return keyboard.handle(key, registry)
+
+    press("UP")
+    assert float(registry.value("ablation.rate")) > 0
+    press("DOWN")
+    assert float(registry.value("ablation.rate")) == 0
+    press("SHIFT+RIGHT")
+    assert float(registry.value("ablation.dead")) == 0.1
+    press("LEFT")
+    assert abs(float(registry.value("ablation.dead")) - 0.09) < 1e-9
+    press("O")
+    assert registry.value("ablation.order") == "index"
+    press("I")
+    assert registry.value("ablation.fill") == "noise"
+    press("RIGHT_BRACKET")
+    assert float(registry.value("drift.speed")) > 0
+    for key, name in (("R", "ablation.revive"), ("SPACE", "drift.freeze"), ("M", "output.map"),
+                      ("F", "output.fullscreen")):
+        press(key)
+        assert registry.value(name) is True, key
+    press("N")
+    press("BACKSPACE")
+    assert registry.snapshot().fired == {"drift.new", "ablation.reset"}
+    assert [press(k) for k in ("B", "S", "SHIFT+SLASH", "Q", "SHIFT+UP")] == [
+        "blackout", "reload", "help", "quit", None]
+    assert float(registry.value("ablation.rate")) > 0  # Shift+Up acts as Up
+    assert press("F12") is None
+    assert "Backspace" in keyboard.help_text() and "?" in keyboard.help_text()
+
+
+def test_status_line_names_the_key_figures() -> None:
+    registry = make_registry(LAYERS)
+    registry.set("ablation.rate", 16)
+    text = status_text(EngineStats(fps=300.0, generator_ms=2.5, frames=10), 59.9, None, registry)
+    assert "display  59.9 fps" in text and "gen 300.0 fps   2.5 ms" in text
+    assert "rate 16.0/s" in text and "layer all" in text and "order random" in text
