@@ -89,7 +89,7 @@ def generator_figures(session: Session, seconds: float) -> dict[str, float]:
     }
 
 
-def display_figures(session: Session, seconds: float) -> dict[str, float]:
+def display_figures(session: Session, seconds: float) -> dict[str, float | str]:
     """Display-only fps, and the whole pipeline's fps, both at 1920x1080 offscreen."""
     registry, engine = session.registry, session.engine
     registry.set("ablation.rate", 8.0)
@@ -126,7 +126,8 @@ def display_figures(session: Session, seconds: float) -> dict[str, float]:
         finally:
             engine.stop()
         pipeline_fps = shown / (time.perf_counter() - started)
-    return {"display_fps": display_fps, "pipeline_fps": pipeline_fps}
+        renderer = target.ctx.info["GL_RENDERER"]
+    return {"display_fps": display_fps, "pipeline_fps": pipeline_fps, "gl_renderer": renderer}
 
 
 def start_to_first_frame(model: str | None, device: str | None) -> float:
@@ -162,7 +163,8 @@ def run_bench(args: argparse.Namespace) -> int:
     generator = generator_figures(session, args.seconds)
     log.info("measuring display and pipeline at %dx%d (%.0f s)...", *BENCH_SIZE, args.seconds)
     display = display_figures(session, args.seconds)
-    ratio = display["pipeline_fps"] / min(generator["generator_fps"], display["display_fps"])
+    display_fps, pipeline_fps = float(display["display_fps"]), float(display["pipeline_fps"])
+    ratio = pipeline_fps / min(generator["generator_fps"], display_fps)
     figures.update(generator)
     figures.update(display)
     figures["pipeline_ratio"] = ratio
@@ -193,7 +195,8 @@ def format_table(figures: dict[str, object]) -> str:
         value = figures[key]
         shown = f"{value:9.2f}" if isinstance(value, float) else str(value)
         rows.append(f"| {label:<42} | {shown:>9} | {GOALS.get(key, ('', ''))[1]} |")
-    header = ", ".join(f"{k} {figures[k]}" for k in ("device", "cpu_threads", "torch", "model"))
+    keys = ("device", "cpu_threads", "gl_renderer", "torch", "model")
+    header = ", ".join(f"{k} {figures[k]}" for k in keys)
     return header + "\n" + "\n".join(rows)
 
 
