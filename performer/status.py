@@ -33,7 +33,7 @@ class StatusLine:
         self.stream = stream or sys.stderr
         self.live = self.stream.isatty()
         self.interval = 0.5 if self.live else 10.0
-        self._last = 0.0
+        self._last = time.perf_counter()  # the first line after one interval, not at once
 
     def due(self) -> bool:
         return time.perf_counter() - self._last >= self.interval

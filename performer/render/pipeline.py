@@ -273,7 +273,7 @@ class Pipeline:
         self._prev = self.ctx.texture((width, height), 3, dtype="f1")
         self._flipped = np.empty((height, width, 3), dtype=np.uint8)
         self._prev_stale = True
-        log.info("face textures now %dx%d", width, height)
+        log.debug("face textures now %dx%d", width, height)
 
     # -- per refresh ------------------------------------------------------------------------
 
@@ -365,7 +365,7 @@ class Pipeline:
         self._alive_cells = np.zeros(grid.rows * grid.columns, dtype=np.uint8)
         self._grid, self._grid_key = grid, key
         self._map_dirty = True
-        log.info("neuron map: %d neurons in %d layers, %dx%d grid, %.1f px cells",
+        log.debug("neuron map: %d neurons in %d layers, %dx%d grid, %.1f px cells",
                  grid.total, len(layer_sizes), grid.columns, grid.rows, grid.cell)
         return grid
 
