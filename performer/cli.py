@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--rate", type=float, default=None, metavar="R",
                         help="neurons per second (default: every target neuron dies by the end)")
     render.add_argument("--layer", default="all", metavar="L", help="layer name or index, or all")
-    render.add_argument("--order", default="random", metavar="O",
+    render.add_argument("--order", default="importance", metavar="O",
                         help="random, index, magnitude or importance")
     render.add_argument("--fill", default="mean", metavar="F", help="zero, mean or noise")
     render.add_argument("--seed", type=int, default=0, metavar="N",

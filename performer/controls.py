@@ -32,7 +32,7 @@ def declare(layer_names: Sequence[str]) -> list[Param]:
         Param("ablation.layer", Kind.CHOICE, ALL_LAYERS,
               "Which neurons are targeted: every layer, or one layer.",
               choices=(ALL_LAYERS, *layer_names)),
-        Param("ablation.order", Kind.CHOICE, "random",
+        Param("ablation.order", Kind.CHOICE, "importance",
               "Order in which neurons die: seeded random, channel index, activation "
               "magnitude (weakest first) or measured importance (least first).",
               choices=ORDERS),

@@ -71,7 +71,7 @@ def test_every_key_does_what_its_help_says() -> None:
     press("LEFT")
     assert abs(float(registry.value("ablation.dead")) - 0.09) < 1e-9
     press("O")
-    assert registry.value("ablation.order") == "index"
+    assert registry.value("ablation.order") == "random"  # wraps around from importance
     press("I")
     assert registry.value("ablation.fill") == "noise"
     press("RIGHT_BRACKET")
@@ -95,4 +95,4 @@ def test_status_line_names_the_key_figures() -> None:
     registry.set("ablation.rate", 16)
     text = status_text(EngineStats(fps=300.0, generator_ms=2.5, frames=10), 59.9, None, registry)
     assert "display  59.9 fps" in text and "gen 300.0 fps   2.5 ms" in text
-    assert "rate 16.0/s" in text and "layer all" in text and "order random" in text
+    assert "rate 16.0/s" in text and "layer all" in text and "order importance" in text

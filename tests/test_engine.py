@@ -126,7 +126,7 @@ def test_a_different_seed_gives_different_frames(engine_factory: EngineFactory) 
 
 
 def test_random_order_seed_changes_which_neurons_die(engine_factory: EngineFactory) -> None:
-    timeline = {0: {"ablation.rate": 300.0}}
+    timeline = {0: {"ablation.rate": 300.0, "ablation.order": "random"}}
     first = play(engine_factory(), timeline, 10)[-1]
     other = play(engine_factory({"ablation.seed": 1}), timeline, 10)[-1]
     assert first.neurons.alive_count == other.neurons.alive_count

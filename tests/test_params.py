@@ -235,7 +235,7 @@ def test_snapshot_is_a_frozen_copy(registry: Registry) -> None:
     registry.set("drift.speed", 1.0)
     assert snap.float("drift.speed") == 0.25
     assert set(snap) == set(PARAMS) and len(snap) == len(PARAMS)
-    assert snap.str("ablation.order") == "random" and snap.int("drift.seed") == 0
+    assert snap.str("ablation.order") == "importance" and snap.int("drift.seed") == 0
     assert snap.bool("drift.freeze") is False
 
 

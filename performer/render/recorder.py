@@ -195,7 +195,7 @@ class Recorder:
             if self._reported:  # write() already raised this failure
                 return
             self._raise_failure()
-        log.info("wrote %s: %d frames (%d dropped)", self.path, self.frames_written, self.dropped)
+        log.debug("wrote %s: %d frames (%d dropped)", self.path, self.frames_written, self.dropped)
 
     def __enter__(self) -> Recorder:
         return self
