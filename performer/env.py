@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -13,9 +14,9 @@ def cache_dir() -> Path:
     return Path(base) / "performer"
 
 
-def shader_path() -> list[Path]:
+def shader_path(environ: Mapping[str, str] | None = None) -> list[Path]:
     """Extra shader folders from $PERFORMER_SHADER_PATH (os.pathsep-separated), searched first."""
-    raw = os.environ.get("PERFORMER_SHADER_PATH", "")
+    raw = (os.environ if environ is None else environ).get("PERFORMER_SHADER_PATH", "")
     return [Path(p).expanduser() for p in raw.split(os.pathsep) if p]
 
 

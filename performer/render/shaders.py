@@ -13,7 +13,6 @@ from `k * LINE_STRIDE`. The numbers alone identify the file, because Mesa report
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,9 +20,10 @@ from pathlib import Path
 
 import moderngl
 
+from performer.env import shader_path
+
 log = logging.getLogger(__name__)
 
-ENV_VAR = "PERFORMER_SHADER_PATH"
 LINE_STRIDE = 100_000  # line numbers of the k-th included file start at k * LINE_STRIDE
 
 _INCLUDE = re.compile(r"^\s*#\s*include\b(.*)$")
@@ -91,9 +91,7 @@ def default_search_path(environ: Mapping[str, str] | None = None) -> tuple[Path,
 
     A user directory therefore overrides a shipped file of the same name, includes too.
     """
-    env = os.environ if environ is None else environ
-    extra = [Path(p).expanduser() for p in env.get(ENV_VAR, "").split(os.pathsep) if p]
-    return (*extra, builtin_shader_dir())
+    return (*shader_path(environ), builtin_shader_dir())
 
 
 def find_shader(name: str, search_path: Sequence[Path]) -> Path:
@@ -325,6 +323,8 @@ class ShaderLibrary:
             except ShaderError as err:
                 log.warning("shader reload failed, keeping the last good program: %s", err)
                 errors.append(str(err))
+                # Seen: not stale again until the next edit (no error every poll).
+                self._mtimes[spec] = _mtimes(self._loaded[spec].paths)
                 continue
             self._loaded[spec].program.release()
             self._install(spec, fresh)
@@ -332,7 +332,8 @@ class ShaderLibrary:
         return errors
 
     def stale(self) -> bool:
-        """Whether any file a loaded program was built from changed since it was compiled."""
+        """Whether any file a loaded program was built from changed since it was last
+        compiled or tried (a failed reload counts as tried)."""
         return any(_mtimes(loaded.paths) != self._mtimes[spec]
                    for spec, loaded in self._loaded.items())
 

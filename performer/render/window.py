@@ -27,6 +27,7 @@ from performer.status import RateMeter, StatusLine, status_text
 log = logging.getLogger(__name__)
 
 BLACKOUT_FADE_S = 0.75  # the B key fades over this long
+SHADER_CHECK_S = 0.5  # how often shader files are checked for edits (live coding)
 KEY_NAMES = {
     getattr(glfw, attr): attr.removeprefix("KEY_") for attr in dir(glfw) if attr.startswith("KEY_")
 }
@@ -80,6 +81,7 @@ class Display:
         self.refresh_hz = self._refresh_rate()
         self._frame_arrived = 0.0
         self._last_refresh = time.perf_counter()
+        self._last_shader_check = self._last_refresh
         self._blackout_target: float | None = None
         glfw.set_key_callback(self.window, self._on_key)
 
@@ -180,6 +182,10 @@ class Display:
         self.set_fullscreen(bool(self.registry.value("output.fullscreen")))
         self.fade_blackout(now - self._last_refresh)
         self._last_refresh = now
+        if now - self._last_shader_check >= SHADER_CHECK_S:
+            self._last_shader_check = now
+            if self.pipeline.library.stale():
+                self.reload_shaders()
         frame = mailbox.take(0.0)
         self.show(frame)
         glfw.swap_buffers(self.window)
@@ -207,7 +213,12 @@ def run_window(args: argparse.Namespace) -> int:
     try:
         while display.running and not glfw.window_should_close(display.window):
             tick = time.perf_counter()
-            frame = display.refresh(mailbox)
+            try:
+                frame = display.refresh(mailbox)
+            except Exception:  # one bad refresh must not end the show; the next one tries again
+                log.exception("display refresh failed")
+                time.sleep(0.1)
+                continue
             if frame is not None and waiting_for_first:
                 waiting_for_first = False
                 log.info("first frame %.2f s after start", time.perf_counter() - started)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import glfw
 import numpy as np
@@ -15,6 +17,9 @@ import torch
 from performer.controls import make_registry
 from performer.device import DeviceError, choose_device
 from performer.frame import Frame
+from performer.mailbox import Mailbox
+from performer.render import window
+from performer.render.shaders import builtin_shader_dir
 from performer.render.window import Display, key_name
 from performer.session import open_session
 
@@ -108,7 +113,7 @@ def test_fullscreen_uses_the_monitors_mode_and_comes_back(display: Display) -> N
     assert tuple(glfw.get_window_size(display.window)) == SIZE
 
 
-def test_performer_run_opens_and_closes(tmp_path: object) -> None:
+def test_performer_run_opens_and_closes() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "performer.cli", "run", "--seconds", "3", "--size", "320x240",
          "--no-vsync"],
@@ -136,3 +141,37 @@ def test_missing_gpu_is_a_clear_error_and_cpu_is_the_fallback() -> None:
     with pytest.raises(DeviceError, match="no CUDA GPU"):
         choose_device("cuda")
     assert choose_device(None).type in ("cpu", "mps")
+
+
+def test_an_edited_shader_reloads_by_itself_and_a_broken_one_keeps_the_last_good(
+    frame: Frame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(window, "SHADER_CHECK_S", 0.0)
+    shutil.copy(builtin_shader_dir() / "face.frag", tmp_path / "face.frag")
+    monkeypatch.setenv("PERFORMER_SHADER_PATH", str(tmp_path))  # user folder comes first
+    shown = Display(make_registry(["block0"]), SIZE, vsync=False)
+    try:
+        mailbox: Mailbox[Frame] = Mailbox()
+        mailbox.post(frame)
+        shown.refresh(mailbox)
+        assert not (read_screen(shown)[240, 320] == (255, 0, 0)).all()
+
+        # An edit that paints the face red is picked up on the next refresh, no key pressed.
+        text = (tmp_path / "face.frag").read_text()
+        body_end = text.rstrip().rindex("}")
+        red = text[:body_end] + "    f_color = vec4(1.0, 0.0, 0.0, 1.0);\n}\n"
+        (tmp_path / "face.frag").write_text(red)
+        os.utime(tmp_path / "face.frag", (1e9, 2e9))
+        shown.refresh(mailbox)
+        shown.show(None)
+        assert (read_screen(shown)[240, 320] == (255, 0, 0)).all()
+
+        # A broken edit is reported and the red program keeps running.
+        (tmp_path / "face.frag").write_text(red.replace("void main()", "void main("))
+        os.utime(tmp_path / "face.frag", (1e9, 3e9))
+        shown.refresh(mailbox)
+        shown.show(None)
+        assert (read_screen(shown)[240, 320] == (255, 0, 0)).all()
+        assert not shown.pipeline.library.stale()  # not retried until the next edit
+    finally:
+        shown.close()
