@@ -40,6 +40,9 @@ def _common(parser: argparse.ArgumentParser, settings: bool = False) -> None:
     parser.add_argument("--device", default=None, metavar="D",
                         help="cpu, cuda, cuda:N or mps (default: the fastest present)")
     if settings:
+        parser.add_argument("--shader", default="face.frag", metavar="FILE",
+                            help="fragment shader that draws the face, found on the shader "
+                                 "path (default face.frag; see shaders/README.md)")
         parser.add_argument("--set", dest="settings", type=parse_setting, action="append",
                             default=[], metavar="NAME=VALUE",
                             help="start with a parameter set, e.g. --set output.map=on "

@@ -74,7 +74,7 @@ def render_video(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     progress = Progress(frames)
     with Offscreen(args.size) as target, Recorder(args.out, args.size, args.fps, args.codec) as rec:
-        pipeline = Pipeline(target.ctx)
+        pipeline = Pipeline(target.ctx, face_shader=args.shader)
         for index in range(frames):
             frame = engine.step()
             pipeline.upload(frame)

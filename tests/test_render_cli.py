@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -85,3 +86,23 @@ def test_set_starts_with_a_parameter_and_rejects_unknown_names(tmp_path: Path) -
     bad = performer("render", "--seconds", "0.5", "--out", str(tmp_path / "x.mp4"),
                     "--set", "ablation.nothing=1")
     assert bad.returncode == 2 and "unknown parameter 'ablation.nothing'" in bad.stderr
+
+
+def test_shader_option_picks_a_user_face_shader(tmp_path: Path) -> None:
+    shaders = tmp_path / "shaders"
+    shaders.mkdir()
+    (shaders / "green.frag").write_text(
+        "#version 330\nout vec4 f_color;\n"
+        "void main() {\n    f_color = vec4(0.0, 1.0, 0.0, 1.0);\n}\n"
+    )
+    out = tmp_path / "green.mp4"
+    result = subprocess.run(
+        [sys.executable, "-m", "performer.cli", "render", "--seconds", "0.25", "--fps", "8",
+         "--size", "64x64", "--out", str(out), "--shader", "green.frag"],
+        capture_output=True, text=True, timeout=600,
+        env={**os.environ, "PERFORMER_SHADER_PATH": str(shaders)},
+    )
+    assert result.returncode == 0, result.stderr
+    _, frames = decode(out)
+    green = frames[0].reshape(-1, 3).mean(0)
+    assert green[1] > 200 and green[0] < 40 and green[2] < 40

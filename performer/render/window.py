@@ -52,6 +52,7 @@ class Display:
         monitor: int = 0,
         vsync: bool = True,
         title: str = "performer",
+        face_shader: str = "face.frag",
     ) -> None:
         if not has_display():
             raise DisplayError(
@@ -73,7 +74,7 @@ class Display:
         glfw.make_context_current(self.window)
         glfw.swap_interval(1 if vsync else 0)
         self.ctx = moderngl.create_context()
-        self.pipeline = Pipeline(self.ctx)
+        self.pipeline = Pipeline(self.ctx, face_shader=face_shader)
         self.monitor_index = monitor
         self.windowed_rect = (*glfw.get_window_pos(self.window), *size)
         self.fullscreen = False
@@ -203,7 +204,7 @@ def run_window(args: argparse.Namespace) -> int:
     registry, engine = session.registry, session.engine
     registry.set("output.fullscreen", args.fullscreen, "cli")
     apply_settings(registry, args.settings, "cli")
-    display = Display(registry, args.size, args.monitor, args.vsync)
+    display = Display(registry, args.size, args.monitor, args.vsync, face_shader=args.shader)
     mailbox: Mailbox[Frame] = Mailbox()
     status = StatusLine()
     meter = RateMeter()
