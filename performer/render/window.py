@@ -37,6 +37,14 @@ class DisplayError(RuntimeError):
     """No window can be opened (no display, no OpenGL 3.3)."""
 
 
+def require_display() -> None:
+    if not has_display():
+        raise DisplayError(
+            "no display found (DISPLAY is not set): use `performer render` to make a "
+            "video without a screen"
+        )
+
+
 def key_name(key: int, mods: int) -> str:
     name = KEY_NAMES.get(key, "UNKNOWN")
     return f"SHIFT+{name}" if mods & glfw.MOD_SHIFT else name
@@ -54,11 +62,7 @@ class Display:
         title: str = "performer",
         face_shader: str = "face.frag",
     ) -> None:
-        if not has_display():
-            raise DisplayError(
-                "no display found (DISPLAY is not set): use `performer render` to make a "
-                "video without a screen"
-            )
+        require_display()
         if not glfw.init():
             raise DisplayError("could not start GLFW: use `performer render` without a screen")
         self.registry = registry
@@ -200,6 +204,7 @@ class Display:
 def run_window(args: argparse.Namespace) -> int:
     """Open the window, start the engine, and loop until quit (or --seconds, for tests)."""
     started = time.perf_counter()
+    require_display()  # before loading anything: fail fast
     session = open_session(args.model, args.device)
     registry, engine = session.registry, session.engine
     registry.set("output.fullscreen", args.fullscreen, "cli")
