@@ -20,6 +20,8 @@ from performer.frame import NeuronMap
 from performer.models.base import AblatableGenerator, ChannelMask
 from performer.models.stats import ModelStats
 
+ORDER_CACHE_SIZE = 32  # death orders kept (each one int per neuron)
+
 
 class AblationError(ValueError):
     """An ablation setting that names no layer, order or fill performer knows."""
@@ -73,9 +75,13 @@ class Ablation:
     def order(self, layer: str, order: str, seed: int) -> np.ndarray:
         """Flat neuron indices of the target, first to die first. Cached per setting."""
         key = (layer, order, seed)
-        if key not in self._orders:
-            self._orders[key] = self._compute_order(self.target(layer), order, seed)
-        return self._orders[key]
+        cached = self._orders.pop(key, None)
+        if cached is None:
+            cached = self._compute_order(self.target(layer), order, seed)
+            if len(self._orders) >= ORDER_CACHE_SIZE:  # a swept seed must not grow memory
+                del self._orders[next(iter(self._orders))]
+        self._orders[key] = cached  # most recently used last
+        return cached
 
     def _compute_order(self, target: np.ndarray, order: str, seed: int) -> np.ndarray:
         if order == "index":

@@ -387,3 +387,16 @@ def test_changing_only_the_fill_rewrites_the_masks(
     ablation.apply(state(0.4, "zero"))
     assert not torch.equal(zero, mean)
     assert torch.equal(generate(model, z), zero)
+
+
+def test_sweeping_the_seed_does_not_grow_memory(
+    model: AblatableGenerator, stats: ModelStats
+) -> None:
+    from performer.ablation import ORDER_CACHE_SIZE
+
+    ablation = Ablation(model, stats)
+    first = ablation.order("all", "random", 0).copy()
+    for seed in range(1, 5 * ORDER_CACHE_SIZE):
+        ablation.order("all", "random", seed)
+    assert len(ablation._orders) == ORDER_CACHE_SIZE
+    assert np.array_equal(ablation.order("all", "random", 0), first)  # recomputed the same
