@@ -10,18 +10,12 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 
+from tests.video import decode
+
 
 def performer(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "performer.cli", *args],
                           capture_output=True, text=True, timeout=600)
-
-
-def decode(path: Path) -> tuple[dict, list[np.ndarray]]:
-    reader = imageio_ffmpeg.read_frames(str(path))
-    meta = next(reader)
-    width, height = meta["size"]
-    frames = [np.frombuffer(raw, np.uint8).reshape(height, width, 3) for raw in reader]
-    return meta, frames
 
 
 def test_render_writes_the_requested_video(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import moderngl
 import numpy as np
 
-from performer.render import gl_wait
+from performer.render import gl_native
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ class Offscreen:
                 f"cannot create an EGL OpenGL context ({reason}): install libegl1 and "
                 f"libgl1-mesa-dri (Debian) or a GPU driver with EGL") from err
         self._released = False
+        self._libegl = libegl
         self.size = (width, height)
         self._color = self.ctx.renderbuffer(self.size, 4)
         self.fbo = self.ctx.framebuffer(color_attachments=[self._color])
@@ -57,7 +58,7 @@ class Offscreen:
 
     def finish(self) -> None:
         """Wait for the drawing to complete, letting other Python threads run meanwhile."""
-        gl_wait.finish(self.ctx.finish)
+        gl_native.finish(self.ctx.finish)
 
     def read_rgb(self) -> np.ndarray:
         """The framebuffer's pixels, (h, w, 3) uint8, row 0 at the top (a new array).
@@ -78,6 +79,7 @@ class Offscreen:
         self.fbo.release()
         self._color.release()
         self.ctx.release()
+        gl_native.release_egl_thread(self._libegl)
 
     def __enter__(self) -> Offscreen:
         return self

@@ -175,3 +175,17 @@ def test_an_edited_shader_reloads_by_itself_and_a_broken_one_keeps_the_last_good
         assert not shown.pipeline.library.stale()  # not retried until the next edit
     finally:
         shown.close()
+
+
+def test_a_window_opens_after_an_offscreen_context_was_used() -> None:
+    # Offscreen (EGL) then a window (GLX) on the same thread: EGL must be let go of first.
+    from performer.render.offscreen import Offscreen
+
+    with Offscreen((32, 32)) as target:
+        target.use()
+    shown = Display(make_registry(["block0"]), (160, 120), vsync=False)
+    try:
+        shown.ctx.screen.use()
+        assert "llvmpipe" in shown.ctx.info["GL_RENDERER"] or shown.ctx.version_code >= 330
+    finally:
+        shown.close()

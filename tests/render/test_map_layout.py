@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from performer.render.pipeline import (
+from performer.render.layout import (
     TINT_COUNT,
     Rect,
     fit_rect,

@@ -9,13 +9,8 @@ import itertools
 import numpy as np
 import pytest
 
-from performer.render.pipeline import (
-    Look,
-    Pipeline,
-    grid_layout,
-    grid_origin,
-    screen_layout,
-)
+from performer.render.layout import grid_layout, grid_origin, screen_layout
+from performer.render.pipeline import Look, Pipeline
 
 # GPU float32 vs CPU float64, each rounded to 8 bits: a pixel may land one level apart, two at
 # most; almost all must agree within one.

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from performer.render.recorder import Recorder, RecorderError, codec_for, encodable_size
+from tests.video import decode
 
 SIZE = (96, 64)
 
@@ -25,14 +26,6 @@ def frames(count: int) -> list[np.ndarray]:
         b = 40 + 170 * y / SIZE[1]
         out.append(np.stack([r, g, b], axis=-1).astype(np.uint8))
     return out
-
-
-def decode(path: Path) -> tuple[dict, list[np.ndarray]]:
-    reader = imageio_ffmpeg.read_frames(str(path))
-    meta = next(reader)
-    width, height = meta["size"]
-    decoded = [np.frombuffer(f, np.uint8).reshape(height, width, 3) for f in reader]
-    return meta, decoded
 
 
 def stream_line(path: Path) -> str:

@@ -1,10 +1,14 @@
-"""Waiting for the GPU without holding Python's GIL.
+"""Two calls into the GL and EGL libraries that moderngl does not offer.
 
-moderngl's `ctx.finish()` and `read()` keep the GIL while the driver works; with a software
+Waiting for the GPU without holding Python's GIL: moderngl's `ctx.finish()` and `read()` keep the GIL while the driver works; with a software
 renderer (llvmpipe) that is the whole frame's rendering time, during which the engine thread
 cannot run Python. `glFinish` called through ctypes releases the GIL, so the engine keeps
 generating while the GL frame completes. It acts on the thread's current context, which is
 the one moderngl made current.
+
+Letting go of EGL: releasing a moderngl EGL context leaves EGL bound to the thread, and a
+GLX window context made on that thread afterwards fails (X error BadAccess on
+glXMakeCurrent); `eglReleaseThread` unbinds it.
 """
 
 from __future__ import annotations
@@ -38,6 +42,15 @@ def _find_gl_finish() -> Callable[[], None] | None:
             return finish
     log.debug("no GL library for glFinish found; waiting through moderngl (holds the GIL)")
     return None
+
+
+def release_egl_thread(library: str | None = None) -> None:
+    """Unbind EGL from this thread (after its last EGL context is released)."""
+    try:
+        egl = ctypes.CDLL(library or "libEGL.so.1")
+    except OSError:
+        return  # no EGL library: nothing was bound
+    egl.eglReleaseThread()
 
 
 def finish(fallback: Callable[[], None]) -> None:
