@@ -2,9 +2,9 @@
 
 Waiting for the GPU without holding Python's GIL: moderngl's `ctx.finish()` and `read()`
 keep the GIL while the driver works; with a software renderer (llvmpipe) that is the whole
-frame's rendering time, during which the engine thread cannot run Python. `glFinish` called through ctypes releases the GIL, so the engine keeps
-generating while the GL frame completes. It acts on the thread's current context, which is
-the one moderngl made current.
+frame's rendering time, during which the engine thread cannot run Python. `glFinish`
+called through ctypes releases the GIL, so the engine keeps generating while the GL frame
+completes. It acts on the thread's current context, which is the one moderngl made current.
 
 Letting go of EGL: releasing a moderngl EGL context leaves EGL bound to the thread, and a
 GLX window context made on that thread afterwards fails (X error BadAccess on
