@@ -38,7 +38,7 @@ test: system-deps $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check performer tests scripts bench
+	$(BIN)/ruff check performer tests scripts
 	$(BIN)/mypy
 
 bench: $(VENV)/.installed
