@@ -67,10 +67,13 @@ class Ablation:
         """Flat indices of the neurons `layer` names ('all' = every layer)."""
         if layer == ALL_LAYERS:
             return np.arange(self.total)
+        i = self._layer_index(layer)
+        return np.arange(self.offsets[i], self.offsets[i + 1])
+
+    def _layer_index(self, layer: str) -> int:
         if layer not in self.layer_names:
             raise AblationError(f"unknown layer {layer!r}; layers: {', '.join(self.layer_names)}")
-        i = self.layer_names.index(layer)
-        return np.arange(self.offsets[i], self.offsets[i + 1])
+        return self.layer_names.index(layer)
 
     def order(self, layer: str, order: str, seed: int) -> np.ndarray:
         """Flat neuron indices of the target, first to die first. Cached per setting."""
@@ -102,7 +105,10 @@ class Ablation:
 
     # --- state -> masks -------------------------------------------------------------
     def target_size(self, layer: str) -> int:
-        return len(self.target(layer))
+        """How many neurons `layer` names (per frame, so no array is built)."""
+        if layer == ALL_LAYERS:
+            return self.total
+        return self.layer_sizes[self._layer_index(layer)]
 
     def apply(self, state: AblationState) -> None:
         """Make the masks show `state`. Cheap when nothing changed (except noise fill)."""

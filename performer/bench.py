@@ -157,7 +157,7 @@ def run_bench(args: argparse.Namespace) -> int:
         "cpu_threads": torch.get_num_threads(),
         "device": str(session.device),
         "torch": torch.__version__,
-        "model": getattr(session.model, "name", "model"),
+        "model": session.model.name,
     }
     log.info("measuring the generator (%.0f s)...", args.seconds)
     generator = generator_figures(session, args.seconds)

@@ -16,7 +16,7 @@ from performer.controls import make_registry
 from performer.device import choose_device
 from performer.engine import Engine
 from performer.models.base import AblatableGenerator
-from performer.models.loading import load_model, resolve
+from performer.models.loading import load_model
 from performer.models.stats import ModelStats, load_or_measure
 from performer.params import Registry
 
@@ -40,13 +40,14 @@ def open_session(
     started = time.perf_counter()
     chosen = choose_device(device)
     generator = load_model(model, chosen)
-    stats = load_or_measure(generator, resolve(model))
+    assert generator.weights_path is not None  # the loader sets it
+    stats = load_or_measure(generator, generator.weights_path)
     registry = make_registry([layer.name for layer in generator.layers])
     engine = Engine(generator, stats, registry, clock or WallClock(), chosen)
     elapsed = time.perf_counter() - started
     log.info(
         "%s on %s: %d neurons in %d layers (loaded in %.2f s)",
-        getattr(generator, "name", "model"), chosen, generator.neuron_count,
+        generator.name, chosen, generator.neuron_count,
         len(generator.layers), elapsed,
     )
     return Session(generator, stats, registry, engine, chosen, elapsed)

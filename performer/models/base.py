@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -60,6 +61,8 @@ class AblatableGenerator(nn.Module):
     latent_size: int
     resolution: int
     masks: nn.ModuleList
+    name: str = "model"  # set by the loader: the weights file's stem
+    weights_path: Path | None = None  # set by the loader; keys the statistics cache
 
     def channel_masks(self) -> list[ChannelMask]:
         """The masks, typed, in the order the layers run."""

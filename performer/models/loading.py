@@ -91,7 +91,7 @@ def load_model(spec: str | None, device: torch.device) -> AblatableGenerator:
     config = read_config(weights)
     model = build(config, weights)
     load_state(model, weights)
-    model.name = weights.stem  # type: ignore[assignment]
-    model.weights_path = weights  # type: ignore[assignment]
+    model.name = weights.stem
+    model.weights_path = weights
     log.debug("loaded %s (%d neurons)", weights, model.neuron_count)
     return model.eval().requires_grad_(False).to(device)
