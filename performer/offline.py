@@ -23,15 +23,15 @@ from performer.session import open_session
 log = logging.getLogger(__name__)
 
 
-def configure(registry: Registry, args: argparse.Namespace, target_size: int, frames: int) -> None:
+def configure(registry: Registry, args: argparse.Namespace, layer: str, target_size: int,
+              frames: int) -> None:
     """Command-line schedule -> registry values (the default: all targets die by the end).
 
     Frame i shows time i / fps, so the last frame is at (frames - 1) / fps: the default rate
     is set so that every target neuron is dead on that frame.
     """
-    names = list(registry.param("ablation.layer").choices[1:])
     source = "render"
-    registry.set("ablation.layer", resolve_layer(args.layer, names), source)
+    registry.set("ablation.layer", layer, source)
     registry.set("ablation.order", args.order, source)
     registry.set("ablation.fill", args.fill, source)
     registry.set("ablation.seed", args.seed, source)
@@ -69,7 +69,7 @@ def render_video(args: argparse.Namespace) -> int:
     registry, engine = session.registry, session.engine
     layer = resolve_layer(args.layer, [layer.name for layer in session.model.layers])
     frames = max(1, math.ceil(args.seconds * args.fps - 1e-9))
-    configure(registry, args, engine.ablation.target_size(layer), frames)
+    configure(registry, args, layer, engine.ablation.target_size(layer), frames)
     apply_settings(registry, args.settings, "cli")
     started = time.perf_counter()
     progress = Progress(frames)
@@ -79,12 +79,7 @@ def render_video(args: argparse.Namespace) -> int:
             frame = engine.step()
             pipeline.upload(frame)
             target.use()
-            look = Look(
-                blackout=float(registry.value("output.blackout")),
-                show_map=bool(registry.value("output.map")),
-                crossfade=0.0,
-            )
-            pipeline.draw(args.size, look)
+            pipeline.draw(args.size, Look.of(registry))
             rec.write(target.read_rgb())
             progress.update(index + 1)
     elapsed = time.perf_counter() - started

@@ -16,6 +16,7 @@ import moderngl
 import numpy as np
 
 from performer.frame import Frame, NeuronMap
+from performer.params import Registry
 from performer.render.layout import (
     GridLayout,
     MapLayout,
@@ -43,6 +44,15 @@ class Look:
     show_map: bool = False  # draw the neural memory map
     crossfade: float = 0.0  # 0..1 weight of the previous frame
     map_layout: MapLayout = "auto"  # beside the face if the viewport is wide enough, else overlay
+
+    @classmethod
+    def of(cls, registry: Registry, crossfade: float = 0.0) -> Look:
+        """The look the output parameters ask for; the caller times the cross-fade."""
+        return cls(
+            blackout=float(registry.value("output.blackout")),
+            show_map=bool(registry.value("output.map")),
+            crossfade=crossfade,
+        )
 
 
 # --- GL -----------------------------------------------------------------------------------

@@ -171,13 +171,8 @@ class Display:
         fade = 0.0
         if crossfade_s > 0:
             fade = max(0.0, 1.0 - (now - self._frame_arrived) / crossfade_s)
-        look = Look(
-            blackout=float(self.registry.value("output.blackout")),
-            show_map=bool(self.registry.value("output.map")),
-            crossfade=fade,
-        )
         self.ctx.screen.use()
-        self.pipeline.draw(glfw.get_framebuffer_size(self.window), look)
+        self.pipeline.draw(glfw.get_framebuffer_size(self.window), Look.of(self.registry, fade))
 
     def refresh(self, mailbox: Mailbox[Frame]) -> Frame | None:
         """One display refresh: input, registry, newest frame (if any), draw, swap."""
