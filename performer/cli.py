@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from performer.control.services import add_arguments as add_service_arguments
 from performer.models.base import ModelError
 from performer.models.loading import BUILTIN
 from performer.render.shaders import ShaderError
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--vsync", action=argparse.BooleanOptionalAction, default=True,
                      help="sync buffer swaps to the refresh (default on)")
     run.add_argument("--seconds", type=float, default=None, help=argparse.SUPPRESS)
+    add_service_arguments(run)
 
     render = commands.add_parser("render", help="render the performance to a video file")
     _common(render, settings=True)

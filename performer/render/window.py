@@ -15,6 +15,7 @@ import glfw
 import moderngl
 
 from performer import keyboard
+from performer.control.services import start_services, stop_services
 from performer.controls import apply_settings
 from performer.env import has_display
 from performer.frame import Frame
@@ -209,6 +210,7 @@ def run_window(args: argparse.Namespace) -> int:
     status = StatusLine()
     meter = RateMeter()
     engine.start(mailbox)
+    services = start_services(args, session)
     log.info("press ? for the keys")
     waiting_for_first = True
     try:
@@ -231,6 +233,7 @@ def run_window(args: argparse.Namespace) -> int:
             # Cap at the refresh rate where swaps do not wait (vsync off, virtual displays).
             time.sleep(max(0.0, 1.0 / display.refresh_hz - (time.perf_counter() - tick)))
     finally:
+        stop_services(services)
         engine.stop()
         status.clear()
         display.close()

@@ -1,0 +1,68 @@
+"""The control services a live show starts next to the window (OSC, MIDI, ...).
+
+A service listens on its own threads, only translates what arrives into
+`Registry.submit(...)` batches, and sends feedback from `Registry.subscribe`. Each kind
+adds its command-line options and a start function here; a service that cannot start
+(port in use, no MIDI subsystem) logs one line and the show goes on without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # the CLI imports this module before torch is needed
+    from performer.session import Session
+
+log = logging.getLogger(__name__)
+
+
+class Service(Protocol):
+    """A running listener; `stop()` must return promptly and never raise."""
+
+    name: str
+
+    def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ServiceKind:
+    name: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    # Returns None when the command line switched the service off.
+    start: Callable[[argparse.Namespace, Session], Service | None]
+
+
+def kinds() -> tuple[ServiceKind, ...]:
+    """Every kind of control service, in start order (imported lazily: `render` needs none)."""
+    return ()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    for kind in kinds():
+        kind.add_arguments(parser)
+
+
+def start_services(args: argparse.Namespace, session: Session) -> list[Service]:
+    """Start every enabled service; one that fails is reported in one line and skipped."""
+    started: list[Service] = []
+    for kind in kinds():
+        try:
+            service = kind.start(args, session)
+        except Exception as err:  # a control surface must never stop the show
+            log.error("%s is off: %s", kind.name, err)
+            continue
+        if service is not None:
+            started.append(service)
+    return started
+
+
+def stop_services(services: Sequence[Service]) -> None:
+    for service in reversed(services):
+        try:
+            service.stop()
+        except Exception:
+            log.exception("stopping %s failed", service.name)
