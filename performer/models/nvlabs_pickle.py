@@ -1,0 +1,381 @@
+"""Reads NVlabs stylegan2-ada-pytorch pickles without running any code they carry.
+
+Their snapshots (`network-snapshot-*.pkl`) are a plain pickle of
+`dict(G, D, G_ema, augment_pipe, training_set_kwargs)`. Each network object is stored as a
+call to `torch_utils.persistence._reconstruct_persistent_obj(meta)`, and their own loader
+`exec`s the Python source in `meta['module_src']` to rebuild the class. We never do that:
+a restricted unpickler resolves only an explicit allow-list of globals, maps the
+persistence call to a function that keeps `meta['state']` (the module's `__dict__`) as
+data, and loads tensor storages through `torch.load(weights_only=True)`. Anything else
+named in the file is refused with the global's name, before it could be imported or called.
+
+The network's state is then walked into names exactly as `G_ema.state_dict()` would give
+them, plus its constructor arguments and plain attributes, so performer's own generator
+can be built from them.
+"""
+
+from __future__ import annotations
+
+import collections
+import importlib
+import io
+import logging
+import pickle
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+import torch
+
+from performer.models.base import ModelError
+
+log = logging.getLogger(__name__)
+
+# Classes whose `state` carries StyleGAN3's alias-free synthesis network.
+_STYLEGAN3_CLASSES = frozenset({"SynthesisInput"})
+# numpy dtype kinds a scalar may have: bool, signed/unsigned int, float, complex.
+_SCALAR_KINDS = frozenset("biufc")
+# Keys of an nn.Module `__dict__` that are bookkeeping rather than attributes.
+_MODULE_BOOKKEEPING = frozenset({"training"})
+
+
+@dataclass(frozen=True)
+class NVlabsCheckpoint:
+    """One network read from an NVlabs pickle, as data only.
+
+    `tensors` names every parameter and buffer as `network.state_dict()` would (floating
+    tensors as float32 on the CPU); `attributes` holds each module's plain attributes by
+    dotted path ('synthesis.b8.conv0.conv_clamp'); `class_names` maps each module's dotted
+    path ('' for the network itself) to the class name the pickle recorded.
+    """
+
+    path: Path
+    init_kwargs: dict[str, Any]
+    tensors: dict[str, torch.Tensor]
+    attributes: dict[str, Any]
+    class_names: dict[str, str]
+
+
+class _Refused(Exception):
+    """The file names something outside the allow-list; the message says what."""
+
+
+@dataclass(frozen=True, slots=True)
+class _PersistentObject:
+    """What `_reconstruct_persistent_obj(meta)` becomes: the recorded class name and state."""
+
+    class_name: str
+    state: Mapping[str, Any]
+
+
+class _EasyDict(dict):
+    """Stand-in for `dnnlib.util.EasyDict` while unpickling; turned into a plain dict after."""
+
+    __slots__ = ()
+
+
+def _refuse(message: str) -> NoReturn:
+    raise _Refused(message)
+
+
+def _numpy_scalar_function() -> Callable[..., Any]:
+    """numpy's own scalar rebuild function, from whichever module this numpy version has."""
+    for module_name in ("numpy._core.multiarray", "numpy.core.multiarray"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        function: Callable[..., Any] = module.scalar
+        return function
+    raise ImportError("numpy has no multiarray.scalar")  # pragma: no cover
+
+
+_numpy_scalar = _numpy_scalar_function()
+
+
+def _scalar(dtype: object, data: object = None) -> Any:
+    """numpy scalar rebuild limited to numeric dtypes and raw bytes (no object scalars)."""
+    if not isinstance(dtype, np.dtype) or dtype.kind not in _SCALAR_KINDS:
+        _refuse(f"a numpy scalar of dtype {dtype!r}")
+    if not isinstance(data, bytes) or len(data) != dtype.itemsize:
+        _refuse("a numpy scalar whose payload is not raw bytes of its size")
+    return _numpy_scalar(dtype, data)
+
+
+def _dtype(spec: object, align: object = False, copy: object = False) -> np.dtype[Any]:
+    """numpy.dtype limited to numeric type codes such as 'f8' (what scalars use)."""
+    if not isinstance(spec, str) or len(spec) > 8:
+        _refuse(f"numpy dtype {spec!r}")
+    dtype = np.dtype(spec, align=bool(align), copy=bool(copy))
+    if dtype.kind not in _SCALAR_KINDS:
+        _refuse(f"numpy dtype {spec!r}")
+    return dtype
+
+
+def _load_storage(payload: object) -> torch.storage.TypedStorage:
+    """A tensor storage from its `torch.save` bytes, read in weights-only mode."""
+    if not isinstance(payload, bytes):
+        _refuse("a tensor storage that is not stored as bytes")
+    storage = torch.load(io.BytesIO(payload), weights_only=True, map_location="cpu")
+    if not isinstance(storage, torch.storage.TypedStorage):
+        _refuse(f"a tensor storage payload holding {type(storage).__name__}")
+    return storage
+
+
+def _rebuild_tensor(
+    storage: object,
+    storage_offset: object,
+    size: object,
+    stride: object,
+    requires_grad: object = False,
+    backward_hooks: object = None,
+    metadata: object = None,
+) -> torch.Tensor:
+    """A tensor view of a storage; hooks and metadata are dropped, never attached."""
+    if not isinstance(storage, torch.storage.TypedStorage):
+        _refuse("a tensor rebuilt from something that is not a storage")
+    if not isinstance(storage_offset, int) or not _int_tuple(size) or not _int_tuple(stride):
+        _refuse("a tensor with a malformed offset, size or stride")
+    tensor: torch.Tensor = torch._utils._rebuild_tensor(storage, storage_offset, size, stride)
+    return tensor
+
+
+def _int_tuple(value: object) -> bool:
+    return isinstance(value, tuple) and all(isinstance(item, int) for item in value)
+
+
+def _rebuild_parameter(data: object, *_ignored: object) -> torch.Tensor:
+    """A parameter becomes its plain tensor: we only read its values."""
+    if not isinstance(data, torch.Tensor):
+        _refuse("a parameter whose data is not a tensor")
+    return data
+
+
+def _reconstruct_persistent(meta: object) -> _PersistentObject:
+    """Keeps a persistent object's recorded class name and state; never runs module_src."""
+    if not isinstance(meta, dict):
+        _refuse("a persistent object whose description is not a dict")
+    if meta.get("type") != "class":
+        _refuse(f"a persistent object of type {meta.get('type')!r} (only 'class' is read)")
+    class_name = meta.get("class_name")
+    state = meta.get("state")
+    if not isinstance(class_name, str) or not isinstance(state, dict):
+        _refuse("a persistent object without a class name and state")
+    return _PersistentObject(class_name, state)
+
+
+def _encode(text: object, encoding: object = "latin1") -> bytes:
+    """`_codecs.encode`, which protocol-2 pickles use to store bytes."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        _refuse("_codecs.encode other than latin1 text to bytes")
+    return text.encode("latin1")
+
+
+# Every global a StyleGAN2-ADA snapshot may name, and what it becomes here.
+_ALLOWED: dict[tuple[str, str], Any] = {
+    ("collections", "OrderedDict"): collections.OrderedDict,
+    ("builtins", "set"): set,
+    ("builtins", "frozenset"): frozenset,
+    ("_codecs", "encode"): _encode,
+    ("dnnlib.util", "EasyDict"): _EasyDict,
+    ("numpy", "dtype"): _dtype,
+    ("numpy.core.multiarray", "scalar"): _scalar,
+    ("numpy._core.multiarray", "scalar"): _scalar,
+    ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
+    ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
+    ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
+    ("torch.storage", "_load_from_bytes"): _load_storage,
+    ("torch_utils.persistence", "_reconstruct_persistent_obj"): _reconstruct_persistent,
+}
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    """Resolves only the allow-list; imports nothing the file names."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "dnnlib.tflib" or module.startswith("dnnlib.tflib."):
+            raise _TensorFlowPickle(f"{module}.{name}")
+        allowed = _ALLOWED.get((module, name))
+        if allowed is None:
+            _refuse(f"global '{module}.{name}'")
+        return allowed
+
+    def persistent_load(self, pid: Any) -> NoReturn:
+        _refuse("a persistent id (this is not a plain pickle)")
+
+
+class _TensorFlowPickle(Exception):
+    """The file is a TensorFlow-era pickle (dnnlib.tflib)."""
+
+
+def read_nvlabs_pickle(path: Path, network: str = "G_ema") -> NVlabsCheckpoint:
+    """Reads one network (default `G_ema`, else `G`) of an NVlabs pickle, as data.
+
+    Raises ModelError with a one-line message naming the file for anything that is not a
+    readable StyleGAN2 PyTorch pickle.
+    """
+    path = Path(path)
+    data = _unpickle(path)
+    root = _select_network(path, data, network)
+    _reject_stylegan3(path, root)
+    walk = _Walk(path)
+    try:
+        walk.module(root, "")
+        init_kwargs = _plain(root.state.get("_init_kwargs", {}))
+    except ModelError:
+        raise
+    except Exception as error:
+        raise ModelError(f"{path}: malformed network state ({type(error).__name__})") from None
+    if not isinstance(init_kwargs, dict):
+        raise ModelError(f"{path}: the network's constructor arguments are not a dict")
+    return NVlabsCheckpoint(
+        path=path,
+        init_kwargs=init_kwargs,
+        tensors=walk.tensors,
+        attributes=walk.attributes,
+        class_names=walk.class_names,
+    )
+
+
+def _unpickle(path: Path) -> object:
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise ModelError(f"model file not found: {path}") from None
+    except OSError as error:
+        raise ModelError(f"cannot open model file {path}: {error.strerror or error}") from None
+    with handle, warnings.catch_warnings():
+        # Rebuilding tensors goes through TypedStorage, which torch flags as deprecated.
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            return _RestrictedUnpickler(handle).load()
+        except _Refused as refusal:
+            raise ModelError(f"refused {refusal} in {path}: performer loads only weights") from None
+        except _TensorFlowPickle:
+            raise ModelError(
+                f"{path} is a TensorFlow StyleGAN2 pickle: convert it to PyTorch first "
+                "(stylegan2-ada-pytorch legacy.py) — performer does not run TensorFlow"
+            ) from None
+        except EOFError:
+            raise ModelError(f"{path} is truncated or empty: no complete pickle") from None
+        except RecursionError:
+            raise ModelError(f"{path} is not a readable pickle: nested too deeply") from None
+        except Exception as error:
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise ModelError(f"{path} is not a readable model pickle: {reason}") from None
+
+
+def _select_network(path: Path, data: object, network: str) -> _PersistentObject:
+    if isinstance(data, _PersistentObject):
+        log.info("%s holds a single network (%s), not a snapshot dict", path, data.class_name)
+        return data
+    if not isinstance(data, dict):
+        raise ModelError(f"{path} does not hold a StyleGAN snapshot dict ({type(data).__name__})")
+    chosen = network
+    if chosen not in data and network == "G_ema" and "G" in data:
+        log.warning("%s has no 'G_ema'; using 'G' (the non-averaged generator)", path)
+        chosen = "G"
+    if chosen not in data:
+        keys = ", ".join(sorted(repr(key) for key in data)) or "none"
+        raise ModelError(f"{path} has no network {network!r} (keys: {keys})")
+    value = data[chosen]
+    if not isinstance(value, _PersistentObject):
+        raise ModelError(f"{path}: {chosen!r} is not a network object ({type(value).__name__})")
+    return value
+
+
+def _reject_stylegan3(path: Path, root: _PersistentObject) -> None:
+    synthesis = _modules(root).get("synthesis")
+    if not isinstance(synthesis, _PersistentObject):
+        return
+    children = _modules(synthesis)
+    names = {
+        child.class_name for child in children.values() if isinstance(child, _PersistentObject)
+    }
+    if (
+        "input" in children
+        or any(key.startswith("L0_") for key in children)
+        or names & _STYLEGAN3_CLASSES
+    ):
+        raise ModelError(
+            f"{path} is a StyleGAN3 (alias-free) pickle: StyleGAN3 is not supported yet"
+        )
+
+
+def _modules(obj: _PersistentObject) -> Mapping[str, Any]:
+    modules = obj.state.get("_modules", {})
+    return modules if isinstance(modules, Mapping) else {}
+
+
+class _Walk:
+    """Collects tensors, attributes and class names of a module tree, state_dict style."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tensors: dict[str, torch.Tensor] = {}
+        self.attributes: dict[str, Any] = {}
+        self.class_names: dict[str, str] = {}
+        self._seen: list[_PersistentObject] = []
+
+    def module(self, obj: _PersistentObject, prefix: str) -> None:
+        if any(seen is obj for seen in self._seen):
+            raise ModelError(f"{self.path}: module {prefix!r} contains itself")
+        self._seen.append(obj)
+        self.class_names[prefix] = obj.class_name
+        state = obj.state
+        non_persistent = state.get("_non_persistent_buffers_set") or set()
+        self._tensors(prefix, state.get("_parameters"), "_parameters", set())
+        self._tensors(prefix, state.get("_buffers"), "_buffers", set(non_persistent))
+        for name, child in self._table(prefix, state.get("_modules"), "_modules").items():
+            if child is None:
+                continue
+            if not isinstance(child, _PersistentObject):
+                raise ModelError(
+                    f"{self.path}: module {_join(prefix, name)!r} is not a network object"
+                )
+            self.module(child, _join(prefix, name))
+        for key, value in state.items():
+            if key.startswith("_") or key in _MODULE_BOOKKEEPING:
+                continue
+            self.attributes[_join(prefix, key)] = _plain(value)
+
+    def _table(self, prefix: str, table: object, what: str) -> Mapping[str, Any]:
+        if table is None:
+            return {}
+        if not isinstance(table, Mapping) or not all(isinstance(key, str) for key in table):
+            raise ModelError(f"{self.path}: {what} of module {prefix or 'root'!r} is malformed")
+        return table
+
+    def _tensors(self, prefix: str, table: object, what: str, skip: set[Any]) -> None:
+        for name, tensor in self._table(prefix, table, what).items():
+            if tensor is None or name in skip:
+                continue
+            full = _join(prefix, name)
+            if not isinstance(tensor, torch.Tensor):
+                raise ModelError(f"{self.path}: {full!r} is not a tensor")
+            tensor = tensor.detach()
+            if tensor.is_floating_point():
+                tensor = tensor.to(torch.float32)
+            self.tensors[full] = tensor.contiguous()
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _plain(value: Any) -> Any:
+    """Recorded values as plain Python: dicts, lists, numbers, strings (numpy unwrapped)."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_plain(item) for item in value)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, _PersistentObject):
+        return f"<{value.class_name}>"
+    return value
