@@ -20,12 +20,14 @@ import collections
 import importlib
 import io
 import logging
+import mmap
 import pickle
+import pickletools
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn, cast
 
 import numpy as np
 import torch
@@ -38,6 +40,11 @@ log = logging.getLogger(__name__)
 _STYLEGAN3_CLASSES = frozenset({"SynthesisInput"})
 # numpy dtype kinds a scalar may have: bool, signed/unsigned int, float, complex.
 _SCALAR_KINDS = frozenset("biufc")
+# Opcodes that store into the unpickler's memo, and the largest index a real snapshot
+# needs (a few entries per tensor); larger ones only serve to make the memo table huge.
+_MEMO_PUTS = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
+_MAX_MEMO_INDEX = 1 << 22
+_TENSORFLOW_MODULE = "dnnlib.tflib"
 # Keys of an nn.Module `__dict__` that are bookkeeping rather than attributes.
 _MODULE_BOOKKEEPING = frozenset({"training"})
 
@@ -196,7 +203,7 @@ class _RestrictedUnpickler(pickle.Unpickler):
     """Resolves only the allow-list; imports nothing the file names."""
 
     def find_class(self, module: str, name: str) -> Any:
-        if module == "dnnlib.tflib" or module.startswith("dnnlib.tflib."):
+        if module.startswith(_TENSORFLOW_MODULE):
             raise _TensorFlowPickle(f"{module}.{name}")
         allowed = _ALLOWED.get((module, name))
         if allowed is None:
@@ -247,24 +254,69 @@ def _unpickle(path: Path) -> object:
         raise ModelError(f"model file not found: {path}") from None
     except OSError as error:
         raise ModelError(f"cannot open model file {path}: {error.strerror or error}") from None
-    with handle, warnings.catch_warnings():
+    with handle:
+        try:
+            # Mapped, not read: the unpickler's reads are bounded by the file's real size,
+            # so a forged length field cannot make it allocate more than the file holds.
+            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:
+            raise ModelError(f"{path} is empty") from None
+        except OSError as error:
+            raise ModelError(f"cannot read model file {path}: {error.strerror or error}") from None
+    with data:
+        _scan(path, data)
+        data.seek(0)
+        return _load(path, data)
+
+
+def _scan(path: Path, data: mmap.mmap) -> None:
+    """Reads the opcodes once without building anything, to reject a file before loading.
+
+    Catches what the loader cannot see in time or at all: a TensorFlow-era pickle (its
+    globals may come after others), and memo indices so large that the unpickler would
+    allocate gigabytes for its memo table.
+    """
+    try:
+        for opcode, argument, _position in pickletools.genops(cast(IO[bytes], data)):
+            if opcode.name in _MEMO_PUTS and isinstance(argument, int):
+                if argument > _MAX_MEMO_INDEX:
+                    raise ModelError(f"{path} is not a readable pickle: memo index {argument}")
+            elif isinstance(argument, str) and argument.startswith(_TENSORFLOW_MODULE):
+                raise ModelError(_tensorflow_message(path))
+    except ModelError:
+        raise
+    except Exception as error:
+        message = str(error)
+        if "exhausted" in message or "remain" in message:
+            raise ModelError(f"{path} is truncated: the pickle ends early") from None
+        reason = message.splitlines()[0] if message else type(error).__name__
+        raise ModelError(f"{path} is not a readable pickle: {reason}") from None
+
+
+def _tensorflow_message(path: Path) -> str:
+    return (
+        f"{path} is a TensorFlow StyleGAN2 pickle: convert it to PyTorch first "
+        "(stylegan2-ada-pytorch legacy.py) — performer does not run TensorFlow"
+    )
+
+
+def _load(path: Path, data: mmap.mmap) -> object:
+    with warnings.catch_warnings():
         # Rebuilding tensors goes through TypedStorage, which torch flags as deprecated.
         warnings.simplefilter("ignore", UserWarning)
         try:
-            return _RestrictedUnpickler(handle).load()
+            return _RestrictedUnpickler(data).load()
         except _Refused as refusal:
             raise ModelError(f"refused {refusal} in {path}: performer loads only weights") from None
         except _TensorFlowPickle:
-            raise ModelError(
-                f"{path} is a TensorFlow StyleGAN2 pickle: convert it to PyTorch first "
-                "(stylegan2-ada-pytorch legacy.py) — performer does not run TensorFlow"
-            ) from None
+            raise ModelError(_tensorflow_message(path)) from None
         except EOFError:
-            raise ModelError(f"{path} is truncated or empty: no complete pickle") from None
+            raise ModelError(f"{path} is truncated: the pickle ends early") from None
         except RecursionError:
             raise ModelError(f"{path} is not a readable pickle: nested too deeply") from None
         except Exception as error:
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            message = str(error)
+            reason = message.splitlines()[0] if message else type(error).__name__
             raise ModelError(f"{path} is not a readable model pickle: {reason}") from None
 
 

@@ -682,3 +682,19 @@ def truncations(path: Path) -> Iterator[bytes]:
     step = max(1, len(data) // 64)
     yield from (data[:end] for end in range(0, len(data), step))
     yield data[:-1]
+
+
+class _PersistentCall:
+    """Pickles as `_reconstruct_persistent_obj(meta)` with a hand-made meta."""
+
+    def __init__(self, meta: dict[str, Any]) -> None:
+        self.meta = meta
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_persistence_function(), (self.meta,))
+
+
+def write_persistent_pickle(path: Path, meta: dict[str, Any]) -> None:
+    """A snapshot whose 'G_ema' is one persistent object described by `meta` as given."""
+    with stand_in_modules():
+        _dump(path, {"G_ema": _PersistentCall(meta)})

@@ -1,0 +1,469 @@
+"""NVlabs StyleGAN2-ADA pickles: read as data where their code does not exist, never run.
+
+Every pickle here is written by `tests.models.nvlabs_fixtures` with NVlabs' structure
+(persistent objects carrying module source, EasyDicts, numpy scalars, parameters) and read
+back with the stand-in `torch_utils` / `dnnlib` modules gone. Malicious payloads are shown
+to be live (plain `pickle` runs them, in a child process) and then shown not to run here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from performer.models.base import ModelError
+from performer.models.nvlabs_pickle import read_nvlabs_pickle
+from tests.models import nvlabs_fixtures as fixtures
+
+ROOT = Path(__file__).resolve().parents[2]
+
+VARIANTS = [
+    pytest.param(dict(resolution=32), id="32px-fp32-unconditional"),
+    pytest.param(dict(resolution=32, c_dim=4, num_fp16_res=2, conv_clamp=256), id="32px-fp16-cond"),
+    pytest.param(dict(resolution=64, num_fp16_res=4, conv_clamp=256), id="64px-fp16-clamp"),
+    pytest.param(dict(resolution=64, c_dim=3, channel_base=1024, channel_max=32), id="64px-cond"),
+]
+
+
+def assert_no_stand_ins() -> None:
+    for name in ("torch_utils", "torch_utils.persistence", "dnnlib", "dnnlib.util"):
+        assert name not in sys.modules, f"{name} must not exist while loading"
+
+
+@pytest.mark.parametrize("options", VARIANTS)
+def test_every_tensor_comes_back_with_its_name_shape_and_values(
+    tmp_path: Path, options: dict[str, Any]
+) -> None:
+    path = tmp_path / "network-snapshot-000100.pkl"
+    written = fixtures.write_nvlabs_pickle(path, **options)
+    assert_no_stand_ins()
+
+    checkpoint = read_nvlabs_pickle(path)
+
+    assert checkpoint.path == path
+    assert sorted(checkpoint.tensors) == sorted(written)
+    for name, tensor in written.items():
+        loaded = checkpoint.tensors[name]
+        assert loaded.dtype == torch.float32 and loaded.device.type == "cpu"
+        assert torch.equal(loaded, tensor), name
+    assert_no_stand_ins()
+
+
+def test_names_are_those_of_nvlabs_state_dict(tmp_path: Path) -> None:
+    # Literal names of an 8 px conditional Generator(mapping_kwargs={'num_layers': 2}) in
+    # stylegan2-ada-pytorch, written out by hand from training/networks.py.
+    path = tmp_path / "g.pkl"
+    fixtures.write_nvlabs_pickle(path, resolution=8, c_dim=2, mapping_layers=2)
+    layer = [
+        "resample_filter",
+        "affine.weight",
+        "affine.bias",
+        "weight",
+        "noise_const",
+        "noise_strength",
+        "bias",
+    ]
+    torgb = ["affine.weight", "affine.bias", "weight", "bias"]
+    expected = (
+        [f"mapping.{fc}.{p}" for fc in ("embed", "fc0", "fc1") for p in ("weight", "bias")]
+        + ["mapping.w_avg", "synthesis.b4.const", "synthesis.b4.resample_filter"]
+        + [f"synthesis.b4.conv1.{n}" for n in layer]
+        + [f"synthesis.b4.torgb.{n}" for n in torgb]
+        + ["synthesis.b8.resample_filter"]
+        + [f"synthesis.b8.{conv}.{n}" for conv in ("conv0", "conv1") for n in layer]
+        + [f"synthesis.b8.torgb.{n}" for n in torgb]
+    )
+
+    checkpoint = read_nvlabs_pickle(path)
+
+    assert sorted(checkpoint.tensors) == sorted(expected)
+    shapes = {name: tuple(tensor.shape) for name, tensor in checkpoint.tensors.items()}
+    # channel_base 512, channel_max 64: 64 channels at 4 px and at 8 px; z = w = 32.
+    assert shapes["mapping.embed.weight"] == (32, 2)
+    assert shapes["mapping.fc0.weight"] == (32, 64)  # z_dim + embed_features
+    assert shapes["synthesis.b4.const"] == (64, 4, 4)
+    assert shapes["synthesis.b8.conv0.weight"] == (64, 64, 3, 3)
+    assert shapes["synthesis.b8.conv0.noise_const"] == (8, 8)
+    assert shapes["synthesis.b8.conv0.noise_strength"] == ()
+    assert shapes["synthesis.b8.conv0.resample_filter"] == (4, 4)
+    assert shapes["synthesis.b8.torgb.weight"] == (3, 64, 1, 1)
+    taps = torch.tensor([1.0, 3.0, 3.0, 1.0])
+    assert torch.allclose(
+        checkpoint.tensors["synthesis.b8.resample_filter"], torch.outer(taps, taps) / 64
+    )
+
+
+def test_constructor_arguments_are_plain_python(tmp_path: Path) -> None:
+    path = tmp_path / "g.pkl"
+    fixtures.write_nvlabs_pickle(path, resolution=32, c_dim=4, num_fp16_res=2, conv_clamp=256)
+
+    init_kwargs = read_nvlabs_pickle(path).init_kwargs
+
+    assert init_kwargs == {
+        "z_dim": 32,
+        "w_dim": 32,
+        "c_dim": 4,
+        "img_resolution": 32,
+        "img_channels": 3,
+        "mapping_kwargs": {"num_layers": 2},
+        "synthesis_kwargs": {
+            "channel_base": 512,
+            "channel_max": 64,
+            "num_fp16_res": 2,
+            "conv_clamp": 256,
+        },
+    }
+    assert type(init_kwargs) is dict
+    assert type(init_kwargs["mapping_kwargs"]) is dict
+    assert type(init_kwargs["synthesis_kwargs"]) is dict
+    json.dumps(init_kwargs)  # nothing but plain values inside
+
+
+def test_attributes_and_class_names_are_read_as_plain_values(tmp_path: Path) -> None:
+    path = tmp_path / "g.pkl"
+    fixtures.write_nvlabs_pickle(path, resolution=32, num_fp16_res=2, conv_clamp=256)
+
+    checkpoint = read_nvlabs_pickle(path)
+    attributes = checkpoint.attributes
+
+    act_gain = attributes["synthesis.b8.conv0.act_gain"]
+    assert type(act_gain) is float and act_gain == math.sqrt(2)  # was a numpy float64
+    assert type(attributes["synthesis.b8.torgb.weight_gain"]) is float
+    assert attributes["mapping.fc0.weight_gain"] == pytest.approx(0.01 / math.sqrt(32))
+    assert attributes["mapping.fc0.bias_gain"] == 0.01
+    assert attributes["synthesis.b8.conv0.conv_clamp"] == 256
+    assert attributes["synthesis.b8.conv0.activation"] == "lrelu"
+    assert attributes["synthesis.b8.conv0.up"] == 2
+    assert attributes["synthesis.b8.conv1.up"] == 1
+    assert attributes["synthesis.b32.architecture"] == "skip"
+    assert attributes["synthesis.num_ws"] == 8
+    assert attributes["synthesis.block_resolutions"] == [4, 8, 16, 32]
+    # num_fp16_res=2: the two top resolutions run in fp16 (the weights are float32 anyway).
+    assert [attributes[f"synthesis.b{r}.use_fp16"] for r in (4, 8, 16, 32)] == [
+        False,
+        False,
+        True,
+        True,
+    ]
+    assert checkpoint.class_names[""] == "Generator"
+    assert checkpoint.class_names["synthesis"] == "SynthesisNetwork"
+    assert checkpoint.class_names["synthesis.b8"] == "SynthesisBlock"
+    assert checkpoint.class_names["synthesis.b8.conv0"] == "SynthesisLayer"
+    assert checkpoint.class_names["synthesis.b8.torgb"] == "ToRGBLayer"
+    assert checkpoint.class_names["mapping.fc1"] == "FullyConnectedLayer"
+
+
+def test_without_conv_clamp_the_attribute_is_none(tmp_path: Path) -> None:
+    path = tmp_path / "g.pkl"
+    fixtures.write_nvlabs_pickle(path, resolution=32)
+    attributes = read_nvlabs_pickle(path).attributes
+    assert attributes["synthesis.b32.conv1.conv_clamp"] is None
+    assert attributes["synthesis.b32.use_fp16"] is False
+
+
+def test_loads_in_a_fresh_process_where_nvlabs_code_cannot_be_imported(tmp_path: Path) -> None:
+    path = tmp_path / "snapshot.pkl"
+    written = fixtures.write_nvlabs_pickle(path, resolution=32, c_dim=2, conv_clamp=256)
+    out = tmp_path / "tensors.pt"
+    script = textwrap.dedent(
+        f"""
+        import importlib.util, sys
+        from pathlib import Path
+        sys.path.insert(0, {str(ROOT)!r})
+        for name in ("torch_utils", "dnnlib", "training"):
+            assert importlib.util.find_spec(name) is None, name
+        import torch
+        from performer.models.nvlabs_pickle import read_nvlabs_pickle
+        checkpoint = read_nvlabs_pickle(Path({str(path)!r}))
+        leaked = [m for m in sys.modules if m.startswith(("torch_utils", "dnnlib", "_imported"))]
+        assert not leaked, leaked
+        torch.save(checkpoint.tensors, {str(out)!r})
+        """
+    )
+    # -I: no PYTHONPATH, no user site, no current directory on the path.
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = torch.load(out, weights_only=True)
+    assert sorted(loaded) == sorted(written)
+    assert all(torch.equal(loaded[name], tensor) for name, tensor in written.items())
+
+
+def test_falls_back_to_g_when_there_is_no_g_ema(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "g-only.pkl"
+    written = fixtures.write_nvlabs_pickle(path, include_g_ema=False)
+    with caplog.at_level(logging.WARNING):
+        checkpoint = read_nvlabs_pickle(path)
+    assert "using 'G'" in caplog.text
+    assert all(torch.equal(checkpoint.tensors[name], t) for name, t in written.items())
+
+
+def test_g_ema_is_the_default_and_g_can_be_asked_for(tmp_path: Path) -> None:
+    path = tmp_path / "snapshot.pkl"
+    written = fixtures.write_nvlabs_pickle(path)
+    ema = read_nvlabs_pickle(path)
+    trained = read_nvlabs_pickle(path, network="G")
+    weight = "synthesis.b8.conv0.weight"
+    assert torch.equal(ema.tensors[weight], written[weight])
+    assert not torch.equal(trained.tensors[weight], written[weight])
+    with pytest.raises(ModelError, match=r"has no network 'D2'.*'G_ema'"):
+        read_nvlabs_pickle(path, network="D2")
+
+
+# ---------------------------------------------------------------------------------------
+# Refused content. Each payload is first shown to work with a plain unpickler in a child
+# process, so "the file was not created" proves the refusal, not a broken payload.
+
+
+def plain_unpickle_in_child(path: Path) -> subprocess.CompletedProcess[str]:
+    script = f"import pickle; pickle.load(open({str(path)!r}, 'rb'))"
+    return subprocess.run(
+        [sys.executable, "-I", "-c", script], capture_output=True, text=True, timeout=60
+    )
+
+
+def wait_for(path: Path, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if path.exists():
+            return True
+        time.sleep(0.05)
+    return path.exists()
+
+
+def malicious_calls(marker: Path) -> list[Any]:
+    return [
+        pytest.param("os", "system", (f"touch {marker}",), id="os.system"),
+        pytest.param("posix", "system", (f"touch {marker}",), id="posix.system"),
+        pytest.param("builtins", "eval", (f"open({str(marker)!r}, 'w').close()",), id="eval"),
+        pytest.param("builtins", "exec", (f"open({str(marker)!r}, 'w').close()",), id="exec"),
+        pytest.param("subprocess", "Popen", (["touch", str(marker)],), id="subprocess.Popen"),
+    ]
+
+
+MARKER_NAME = "side-effect-happened"
+
+
+@pytest.mark.parametrize(("module", "name", "args"), malicious_calls(Path(MARKER_NAME)))
+def test_a_malicious_reduce_is_refused_and_never_runs(
+    tmp_path: Path, module: str, name: str, args: tuple[Any, ...]
+) -> None:
+    marker = tmp_path / MARKER_NAME
+    # The parametrized args name the marker relatively; point them into tmp_path.
+    args = tuple(_into(tmp_path, arg) for arg in args)
+    path = tmp_path / "evil.pkl"
+    fixtures.write_malicious_pickle(path, module, name, *args)
+
+    with pytest.raises(ModelError) as refused:
+        read_nvlabs_pickle(path)
+    message = str(refused.value)
+    assert message.startswith(f"refused global '{module}.{name}' in {path}")
+    assert "\n" not in message
+    time.sleep(0.2)  # a spawned process would have had time to run
+    assert not marker.exists()
+
+    # The same file is a live payload for an unrestricted unpickler.
+    plain_unpickle_in_child(path)
+    assert wait_for(marker), f"the {module}.{name} payload did not work in the control"
+
+
+def _into(directory: Path, arg: Any) -> Any:
+    if isinstance(arg, list):
+        return [_into(directory, item) for item in arg]
+    return arg.replace(MARKER_NAME, str(directory / MARKER_NAME))
+
+
+def test_module_source_is_never_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "module-src-ran"
+    source = f"open({str(marker)!r}, 'w').write('ran')\n"
+    path = tmp_path / "snapshot.pkl"
+    written = fixtures.write_module_src_pickle(path, source)
+    assert source.encode() in path.read_bytes()
+
+    checkpoint = read_nvlabs_pickle(path)
+
+    assert sorted(checkpoint.tensors) == sorted(written)
+    assert not marker.exists()
+    # NVlabs' loader would exec this source; doing so does have the side effect.
+    subprocess.run([sys.executable, "-I", "-c", source], check=True, timeout=60)
+    assert marker.exists()
+
+
+def test_an_unknown_global_among_real_ones_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "odd.pkl"
+    fixtures.write_malicious_pickle(path, "torch.nn.modules.linear", "Linear", "x")
+    with pytest.raises(ModelError, match=r"refused global 'torch\.nn\.modules\.linear\.Linear'"):
+        read_nvlabs_pickle(path)
+
+
+def test_a_persistent_object_that_is_not_a_class_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "function.pkl"
+    fixtures.write_persistent_pickle(path, {"type": "function", "version": 6, "state": {}})
+    with pytest.raises(ModelError, match=r"persistent object of type 'function'"):
+        read_nvlabs_pickle(path)
+
+
+def test_tensorflow_pickle_asks_for_conversion(tmp_path: Path) -> None:
+    path = tmp_path / "stylegan2-ffhq-config-f.pkl"
+    fixtures.write_tensorflow_pickle(path)
+    with pytest.raises(ModelError) as refused:
+        read_nvlabs_pickle(path)
+    message = str(refused.value)
+    assert str(path) in message
+    assert "TensorFlow StyleGAN2 pickle: convert it to PyTorch first" in message
+    assert "legacy.py" in message
+
+
+def test_stylegan3_is_not_supported_yet(tmp_path: Path) -> None:
+    path = tmp_path / "stylegan3-t-ffhq-1024x1024.pkl"
+    fixtures.write_stylegan3_pickle(path)
+    with pytest.raises(ModelError, match=r"StyleGAN3 is not supported yet") as refused:
+        read_nvlabs_pickle(path)
+    assert str(path) in str(refused.value)
+
+
+# ---------------------------------------------------------------------------------------
+# Broken files: one line naming the file, whatever the damage.
+
+
+def assert_one_line_about(path: Path, error: ModelError) -> None:
+    message = str(error)
+    assert str(path) in message
+    assert "\n" not in message
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "absent.pkl"
+    with pytest.raises(ModelError, match="not found") as raised:
+        read_nvlabs_pickle(path)
+    assert_one_line_about(path, raised.value)
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.pkl"
+    path.write_bytes(b"")
+    with pytest.raises(ModelError, match="empty") as raised:
+        read_nvlabs_pickle(path)
+    assert_one_line_about(path, raised.value)
+
+
+def test_a_directory_is_not_a_model(tmp_path: Path) -> None:
+    with pytest.raises(ModelError) as raised:
+        read_nvlabs_pickle(tmp_path)
+    assert_one_line_about(tmp_path, raised.value)
+
+
+def test_truncated_snapshot(tmp_path: Path) -> None:
+    path = tmp_path / "cut.pkl"
+    fixtures.write_nvlabs_pickle(path)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(ModelError, match="truncated") as raised:
+        read_nvlabs_pickle(path)
+    assert_one_line_about(path, raised.value)
+
+
+def test_random_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "noise.pkl"
+    path.write_bytes(os.urandom(4096))
+    with pytest.raises(ModelError) as raised:
+        read_nvlabs_pickle(path)
+    assert_one_line_about(path, raised.value)
+
+
+def test_a_pickle_that_is_not_a_snapshot(tmp_path: Path) -> None:
+    path = tmp_path / "list.pkl"
+    path.write_bytes(pickle.dumps([1, 2, 3]))
+    with pytest.raises(ModelError, match="does not hold a StyleGAN snapshot") as raised:
+        read_nvlabs_pickle(path)
+    assert_one_line_about(path, raised.value)
+
+
+def test_a_dict_without_a_generator(tmp_path: Path) -> None:
+    path = tmp_path / "dict.pkl"
+    path.write_bytes(pickle.dumps({"D": None, "step": 3}))
+    with pytest.raises(ModelError, match=r"no network 'G_ema' \(keys: 'D', 'step'\)"):
+        read_nvlabs_pickle(path)
+
+
+def test_a_huge_memo_index_is_refused_before_allocating(tmp_path: Path) -> None:
+    path = tmp_path / "memo.pkl"
+    path.write_bytes(b"\x80\x04N" + b"r" + (1 << 31).to_bytes(4, "little") + b".")
+    with pytest.raises(ModelError, match="memo index") as raised:
+        read_nvlabs_pickle(path)
+    assert_one_line_about(path, raised.value)
+
+
+@pytest.fixture(scope="module")
+def valid_snapshot(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    path = tmp_path_factory.mktemp("valid") / "snapshot.pkl"
+    fixtures.write_nvlabs_pickle(path, resolution=8, channel_base=64, channel_max=8)
+    return path.read_bytes()
+
+
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+
+
+def only_model_errors(path: Path, data: bytes) -> None:
+    path.write_bytes(data)
+    try:
+        read_nvlabs_pickle(path)
+    except ModelError as error:
+        assert_one_line_about(path, error)
+
+
+@FUZZ
+@given(data=st.binary(max_size=2048))
+def test_random_bytes_only_ever_raise_model_error(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "fuzz.pkl"
+    path.write_bytes(data)
+    with pytest.raises(ModelError) as raised:
+        read_nvlabs_pickle(path)
+    assert_one_line_about(path, raised.value)
+
+
+@FUZZ
+@given(fraction=st.floats(min_value=0.0, max_value=1.0, exclude_max=True))
+def test_every_truncation_raises_model_error(
+    tmp_path: Path, valid_snapshot: bytes, fraction: float
+) -> None:
+    path = tmp_path / "cut.pkl"
+    path.write_bytes(valid_snapshot[: int(len(valid_snapshot) * fraction)])
+    with pytest.raises(ModelError) as raised:
+        read_nvlabs_pickle(path)
+    assert_one_line_about(path, raised.value)
+
+
+@FUZZ
+@given(
+    edits=st.lists(
+        st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=8
+    )
+)
+def test_corrupted_bytes_load_or_raise_model_error(
+    tmp_path: Path, valid_snapshot: bytes, edits: list[tuple[float, int]]
+) -> None:
+    data = bytearray(valid_snapshot)
+    for where, value in edits:
+        data[int(where * len(data))] = value
+    only_model_errors(tmp_path / "corrupt.pkl", bytes(data))
