@@ -76,6 +76,11 @@ class AblatableGenerator(nn.Module):
     def neuron_count(self) -> int:
         return sum(layer.channels for layer in self.layers)
 
+    def place(self, device: torch.device) -> AblatableGenerator:
+        """Move the loaded model to `device`; families that derive buffers from their weights
+        (or pick a precision per device) override this."""
+        return self.to(device)
+
     def sample_latents(self, count: int, seed: int) -> torch.Tensor:
         """Gaussian latents for `seed`, identical on every device: (count, latent_size)."""
         rng = torch.Generator().manual_seed(seed)

@@ -11,13 +11,23 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
+from performer.env import cache_dir
 from performer.models.base import AblatableGenerator, ModelError
 from performer.models.dcgan import DCGANGenerator
+from performer.models.nvlabs_pickle import read_nvlabs_pickle
+from performer.models.stylegan2 import ConfigError, StyleGAN2Config, StyleGAN2Generator
+from performer.models.stylegan2.cache import cached_weights, file_sha256, write_cache
+from performer.models.stylegan2.checkpoint import W_AVG, build_generator, config_from
+from performer.models.stylegan2.rosinality import read_rosinality
 
 log = logging.getLogger(__name__)
 
 BUILTIN = "dcgan-faces"
 """The face model shipped inside the package (see performer/models/weights/)."""
+
+CHECKPOINT_SUFFIXES = (".pkl", ".pt", ".pth")
+"""StyleGAN2 checkpoints: NVlabs pickles (.pkl) and rosinality torch files (.pt, .pth)."""
+FAMILIES = ("dcgan", "stylegan2")
 
 
 def builtin_weights_dir() -> Path:
@@ -31,13 +41,11 @@ def resolve(spec: str | None) -> Path:
     path = Path(spec).expanduser()
     if not path.exists():
         raise ModelError(f"{path}: no such model file (the built-in model is '{BUILTIN}')")
-    if path.suffix in (".pkl", ".pt", ".pth"):
-        raise ModelError(
-            f"{path}: StyleGAN checkpoints are not supported yet; "
-            "performer loads its own .safetensors models"
-        )
-    if path.suffix != ".safetensors":
-        raise ModelError(f"{path}: unknown model format '{path.suffix}' (expected .safetensors)")
+    if path.is_dir():
+        raise ModelError(f"{path}: is a folder, not a model file")
+    if path.suffix != ".safetensors" and path.suffix not in CHECKPOINT_SUFFIXES:
+        raise ModelError(f"{path}: unknown model format '{path.suffix}' "
+                         "(expected .safetensors, an NVlabs .pkl or a rosinality .pt)")
     return path
 
 
@@ -50,12 +58,17 @@ def read_config(weights: Path) -> dict:
         raise ModelError(f"{weights}: missing its config file {config_path.name}") from err
     except (OSError, ValueError) as err:
         raise ModelError(f"{config_path}: unreadable config ({err})") from err
-    if not isinstance(config, dict) or config.get("family") != "dcgan":
+    if not isinstance(config, dict) or config.get("family") not in FAMILIES:
         raise ModelError(f"{config_path}: unknown model family {config.get('family')!r}")
     return config
 
 
 def build(config: dict, source: Path) -> AblatableGenerator:
+    if config["family"] == "stylegan2":
+        try:
+            return StyleGAN2Generator(StyleGAN2Config.from_dict(config))
+        except ConfigError as err:
+            raise ModelError(f"{source}: {err}") from err
     try:
         return DCGANGenerator(
             latent_size=int(config["latent_size"]),
@@ -85,13 +98,46 @@ def load_state(model: AblatableGenerator, weights: Path) -> None:
     model.load_state_dict(state, strict=False)  # num_batches_tracked is not stored
 
 
+def import_checkpoint(path: Path) -> tuple[AblatableGenerator, Path]:
+    """A StyleGAN2 checkpoint as our generator, and the weights file that keys its statistics.
+
+    The first load converts it into the cache (safetensors + JSON, keyed by the file's
+    sha256); later loads read that and never unpickle.
+    """
+    try:
+        digest = file_sha256(path)
+    except OSError as err:
+        raise ModelError(f"{path}: cannot read ({err})") from err
+    target = cached_weights(cache_dir() / "models", path, digest)
+    if target.exists():
+        try:
+            model = build(read_config(target), target)
+            load_state(model, target)
+            log.debug("using the converted %s", target)
+            return model, target
+        except ModelError as err:  # a damaged cache is converted again, never fatal
+            log.warning("ignoring the damaged converted model (%s)", err)
+    if path.suffix == ".pkl":
+        checkpoint = read_nvlabs_pickle(path)
+        init_kwargs, tensors = checkpoint.init_kwargs, checkpoint.tensors
+        allow_missing: tuple[str, ...] = ()
+    else:
+        init_kwargs, tensors = read_rosinality(path)
+        allow_missing = (W_AVG,)
+    model = build_generator(config_from(init_kwargs, path), tensors, path, allow_missing)
+    weights = target if write_cache(model, target, path, digest) else path
+    return model, weights
+
+
 def load_model(spec: str | None, device: torch.device) -> AblatableGenerator:
     """Load a model for inference on `device` (eval mode, no gradients)."""
-    weights = resolve(spec)
-    config = read_config(weights)
-    model = build(config, weights)
-    load_state(model, weights)
-    model.name = weights.stem
+    path = resolve(spec)
+    if path.suffix in CHECKPOINT_SUFFIXES:
+        model, weights = import_checkpoint(path)
+    else:
+        model, weights = build(read_config(path), path), path
+        load_state(model, path)
+    model.name = path.stem
     model.weights_path = weights
-    log.debug("loaded %s (%d neurons)", weights, model.neuron_count)
-    return model.eval().requires_grad_(False).to(device)
+    log.debug("loaded %s (%d neurons)", path, model.neuron_count)
+    return model.eval().requires_grad_(False).place(device)

@@ -1,0 +1,54 @@
+"""Our own format for imported checkpoints: safetensors plus a small JSON config.
+
+The first load of a `.pkl` or `.pt` converts it once into the cache directory, keyed by
+the source file's sha256, so later starts read plain tensors and never unpickle again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+
+from safetensors.torch import save_file
+
+from performer.models.stylegan2.generator import StyleGAN2Generator
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def cached_weights(folder: Path, source: Path, digest: str) -> Path:
+    """Where the converted weights of `source` live: `<stem>-<sha256 prefix>.safetensors`."""
+    return folder / f"{source.stem}-{digest[:16]}.v{FORMAT_VERSION}.safetensors"
+
+
+def write_cache(model: StyleGAN2Generator, target: Path, source: Path, digest: str) -> bool:
+    """Save weights and config atomically; False (logged) when the folder is not writable."""
+    config = {**model.config.to_dict(), "source": source.name, "source_sha256": digest}
+    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial_json = target.with_suffix(".json.partial")
+        partial_weights = target.with_suffix(".partial")
+        partial_json.write_text(json.dumps(config, indent=2) + "\n")
+        save_file(state, str(partial_weights))
+        os.replace(partial_json, target.with_suffix(".json"))
+        os.replace(partial_weights, target)
+    except OSError as err:
+        log.warning("could not cache the converted model in %s (%s); the next start "
+                    "converts it again", target.parent, err)
+        return False
+    log.info("converted %s once into %s", source.name, target)
+    return True

@@ -1,0 +1,90 @@
+"""The StyleGAN2 generator as performer drives it: z -> w -> truncation -> synthesis.
+
+Every synthesis convolution's post-activation output is an ablatable layer
+(`b4.conv1`, `b8.conv0`, `b8.conv1`, ...). The performer's controls (truncation, noise,
+class) live in small buffers changed only when the controls change.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from performer.models.base import AblatableGenerator
+from performer.models.stylegan2.config import StyleGAN2Config
+from performer.models.stylegan2.mapping import MappingNetwork
+from performer.models.stylegan2.synthesis import SynthesisNetwork
+
+
+class StyleGAN2Generator(AblatableGenerator):
+    psi: Tensor
+    label: Tensor
+
+    def __init__(self, config: StyleGAN2Config) -> None:
+        super().__init__()
+        self.config = config
+        self.latent_size = config.z_dim
+        self.w_dim = config.w_dim
+        self.resolution = config.img_resolution
+        self.class_count = config.c_dim
+        self.mapping = MappingNetwork(config)
+        self.synthesis = SynthesisNetwork(config)
+        self.masks = nn.ModuleList(layer.mask for layer in self.synthesis.layers)
+        self.register_buffer("psi", torch.ones(()), persistent=False)  # truncation psi
+        self.register_buffer("label", torch.zeros(1, config.c_dim), persistent=False)
+        self.noise_level = 1.0
+        self.random_noise = False
+        self._noise_generator: torch.Generator | None = None
+
+    # --- after loading --------------------------------------------------------------
+    def prepare(self) -> None:
+        """Derive what the loaded weights imply (call after every load_state_dict)."""
+        with torch.no_grad():
+            self.mapping.prepare()
+            self.synthesis.prepare()
+            self.set_class(0)
+            self.synthesis.set_noise(self.noise_level, False, None)
+
+    def place(self, device: torch.device) -> StyleGAN2Generator:
+        """Derive buffers from the loaded weights, move, and run the blocks NVlabs trained in
+        float16 in float16 on CUDA only (float32 elsewhere)."""
+        self.prepare()
+        self.to(device)
+        self.synthesis.set_device(device)
+        self._noise_generator = torch.Generator(device=device)
+        return self
+
+    # --- the performer's controls ------------------------------------------------------
+    def set_truncation(self, psi: float) -> None:
+        self.psi.fill_(psi)
+
+    def set_noise(self, level: float, random: bool) -> None:
+        self.noise_level, self.random_noise = level, random
+        self.synthesis.set_noise(level, random, self._noise_generator)
+
+    def reseed_noise(self, seed: int) -> None:
+        """Fresh random noise for a frame, seeded so a render repeats."""
+        if self.random_noise and self._noise_generator is not None:
+            self._noise_generator.manual_seed(seed)
+            self.synthesis.refresh_noise(True, self._noise_generator)
+
+    def set_class(self, index: int) -> None:
+        """One-hot label for conditional models; no-op for unconditional ones."""
+        self.label.zero_()
+        if self.class_count:
+            self.label[0, min(max(index, 0), self.class_count - 1)] = 1.0
+
+    # --- forward ----------------------------------------------------------------------
+    def map(self, z: Tensor) -> Tensor:
+        """z (N, z_dim) -> w (N, w_dim), untruncated, for the current class."""
+        return self.mapping(z, self.label.expand(z.shape[0], -1))
+
+    def truncate(self, w: Tensor) -> Tensor:
+        return torch.lerp(self.mapping.w_avg, w, self.psi)
+
+    def synthesize(self, z: Tensor) -> Tensor:
+        return self.synthesis(self.truncate(self.map(z)))
+
+    def synthesize_w(self, w: Tensor) -> Tensor:
+        """Untruncated w (N, w_dim) -> image (N, C, R, R): the W-space entry point."""
+        return self.synthesis(self.truncate(w))

@@ -1,0 +1,109 @@
+"""One synthesis convolution: modulated, demodulated, noise added, biased, activated, masked.
+
+The modulated convolution runs as one grouped convolution over the batch (each sample's
+weights scaled by its style and normalised per output channel). What depends only on the
+weights (the squared-weight sums for demodulation, the FIR kernel) is computed at load.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from performer.models.base import ChannelMask, LayerInfo
+from performer.models.stylegan2.config import ConfigError, StyleGAN2Config
+from performer.models.stylegan2.equalized import ACTIVATION_GAIN, EqualizedLinear, activate_
+from performer.models.stylegan2.fir import Blur, filter_2d
+
+DEMOD_EPS = 1e-8
+
+
+def modulated_weights(weight: Tensor, styles: Tensor, weight_sq: Tensor | None) -> Tensor:
+    """Per-sample weights: (O, I, k, k) x styles (N, I) -> (N, O, I, k, k).
+
+    With `weight_sq` (O, I) = sum over the kernel of weight², the demodulation factor
+    rsqrt(sum_{i,k} (w·s)²) is one small matmul instead of a pass over the weights.
+    """
+    w = weight.unsqueeze(0) * styles[:, None, :, None, None]
+    if weight_sq is None:
+        return w
+    demod = (styles.square() @ weight_sq.t() + DEMOD_EPS).rsqrt()  # (N, O)
+    return w * demod[:, :, None, None, None]
+
+
+class SynthesisLayer(nn.Module):
+    """Parameters carry NVlabs' names: affine.{weight,bias}, weight, bias, noise_const,
+    noise_strength, resample_filter. `style_offset` and `noise_offset` locate this layer's
+    styles and noise in the network-wide tensors computed once per frame."""
+
+    noise_const: Tensor
+    resample_filter: Tensor
+    weight_sq: Tensor
+    bias_view: Tensor
+
+    def __init__(self, config: StyleGAN2Config, name: str, in_channels: int, out_channels: int,
+                 resolution: int, up: bool) -> None:
+        super().__init__()
+        k = config.kernel_size
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.resolution = resolution
+        self.up = up
+        self.affine = EqualizedLinear(config.w_dim, in_channels)
+        self.weight = nn.Parameter(torch.zeros(out_channels, in_channels, k, k))  # (O, I, k, k)
+        self.bias = nn.Parameter(torch.zeros(out_channels))
+        self.use_noise = config.use_noise
+        if config.use_noise:
+            self.register_buffer("noise_const", torch.zeros(resolution, resolution))
+            self.noise_strength = nn.Parameter(torch.zeros(()))
+        self.register_buffer("resample_filter", filter_2d(config.resample_filter))
+        self.activation = config.activation
+        self.act_gain = ACTIVATION_GAIN[config.activation]
+        self.clamp = config.conv_clamp
+        self.padding = k // 2
+        if up:
+            taps = len(config.resample_filter)
+            before = k // 2 + (taps + 1) // 2 - (k - 1)  # NVlabs' padding after the transposed conv
+            after = k // 2 + (taps - 2) // 2 - (k - 2)
+            if before != after or before < 0:
+                raise ConfigError(f"kernel {k} with a {taps}-tap filter is not supported")
+            self.blur = Blur(out_channels, config.resample_filter, gain=4.0, padding=before)
+        self.register_buffer("weight_sq", torch.zeros(out_channels, in_channels), persistent=False)
+        self.register_buffer("bias_view", torch.zeros(1, out_channels, 1, 1), persistent=False)
+        self.mask = ChannelMask(LayerInfo(name, out_channels, resolution, resolution))
+        self.style_offset = 0  # set by the network
+        self.noise_offset = 0
+
+    @property
+    def noise_pixels(self) -> int:
+        return self.resolution * self.resolution if self.use_noise else 0
+
+    def prepare(self) -> None:
+        self.affine.prepare()
+        self.weight_sq.copy_(self.weight.square().sum(dim=(2, 3)))
+        self.bias_view.copy_(self.bias.view(1, -1, 1, 1))
+
+    def forward(self, x: Tensor, styles: Tensor, noise: Tensor) -> Tensor:
+        """x (N, I, H, W) -> (N, O, R, R), R = H or 2H; `styles` and `noise` network-wide."""
+        batch, _, height, width = x.shape
+        s = styles.narrow(1, self.style_offset, self.in_channels)  # (N, I)
+        w = modulated_weights(self.weight, s, self.weight_sq).to(x.dtype)  # (N, O, I, k, k)
+        k = w.shape[-1]
+        x = x.reshape(1, batch * self.in_channels, height, width)
+        if self.up:
+            # Transposed stride-2 convolution, groups = samples: weights as (N·I, O, k, k).
+            w = w.transpose(1, 2).reshape(batch * self.in_channels, self.out_channels, k, k)
+            x = F.conv_transpose2d(x, w, stride=2, groups=batch)
+            x = self.blur(x.reshape(batch, self.out_channels, *x.shape[2:]))
+        else:
+            w = w.reshape(batch * self.out_channels, self.in_channels, k, k)
+            x = F.conv2d(x, w, padding=self.padding, groups=batch)
+            x = x.reshape(batch, self.out_channels, *x.shape[2:])
+        if self.use_noise:  # noise holds noise_strength x the performer's noise level
+            pixels = noise.narrow(0, self.noise_offset, self.noise_pixels)
+            x.add_(pixels.view(1, 1, self.resolution, self.resolution))
+        x.add_(self.bias_view)
+        activate_(x, self.activation, self.act_gain)
+        if self.clamp is not None:
+            x.clamp_(-self.clamp, self.clamp)
+        return self.mask(x)

@@ -1,0 +1,173 @@
+"""`--model PATH` for StyleGAN2 checkpoints: NVlabs pickles, rosinality .pt, our cache.
+
+The pickles are written by tests.models.nvlabs_fixtures (NVlabs' structure, random
+weights) and loaded where NVlabs' modules do not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+
+from performer.models import loading
+from performer.models.base import ModelError
+from performer.models.loading import load_model
+from performer.models.stylegan2 import StyleGAN2Generator
+from performer.models.stylegan2.rosinality import from_nvlabs
+from tests.models import nvlabs_fixtures as fixtures
+
+CPU = torch.device("cpu")
+
+VARIANTS = {
+    "fp32": dict(resolution=32),
+    "fp16-clamp-cond": dict(resolution=32, c_dim=3, num_fp16_res=2, conv_clamp=256.0),
+    "64px-fp16-clamp": dict(resolution=64, num_fp16_res=4, conv_clamp=256.0, channel_max=32),
+}
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Checkpoints and a private cache directory, shared by this module's tests."""
+    root = tmp_path_factory.mktemp("stylegan2")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(root / "cache"))
+        for name, kwargs in VARIANTS.items():
+            fixtures.write_nvlabs_pickle(root / f"{name}.pkl", seed=3, **kwargs)
+        yield root
+
+
+def generate(model: StyleGAN2Generator, seed: int = 0, count: int = 2) -> torch.Tensor:
+    with torch.inference_mode():
+        return model(model.sample_latents(count, seed)).clone()
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_pickle_loads_and_generates(folder: Path, variant: str) -> None:
+    model = load_model(str(folder / f"{variant}.pkl"), CPU)
+    assert isinstance(model, StyleGAN2Generator)
+    side = VARIANTS[variant]["resolution"]
+    images = generate(model)
+    assert images.shape == (2, 3, side, side) and images.dtype == torch.float32
+    assert torch.isfinite(images).all()
+    assert torch.equal(images, generate(model))  # const noise: deterministic
+    assert (images[0] - images[1]).abs().max() > 1e-2  # different latents, different images
+    names = [layer.name for layer in model.layers]
+    assert names[:3] == ["b4.conv1", "b8.conv0", "b8.conv1"]
+    assert names[-1] == f"b{side}.conv1" and len(names) == 2 * len(model.synthesis.blocks) - 1
+    assert model.name == variant
+
+
+def test_second_load_reads_the_cache_and_never_unpickles(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = folder / "fp32.pkl"
+    first = load_model(str(path), CPU)
+    assert first.weights_path is not None and first.weights_path.suffix == ".safetensors"
+    assert first.weights_path.with_suffix(".json").exists()
+
+    def refuse(*_args: object) -> None:
+        raise AssertionError("the pickle was read again")
+
+    monkeypatch.setattr(loading, "read_nvlabs_pickle", refuse)
+    again = load_model(str(path), CPU)
+    assert again.weights_path == first.weights_path
+    assert torch.equal(generate(first), generate(again))
+
+
+def test_converted_safetensors_load_directly(folder: Path) -> None:
+    first = load_model(str(folder / "fp16-clamp-cond.pkl"), CPU)
+    assert first.weights_path is not None
+    direct = load_model(str(first.weights_path), CPU)
+    assert torch.equal(generate(first), generate(direct))
+
+
+def test_a_damaged_cache_is_converted_again(folder: Path) -> None:
+    path = folder / "64px-fp16-clamp.pkl"
+    first = load_model(str(path), CPU)
+    assert first.weights_path is not None
+    first.weights_path.write_bytes(b"not safetensors")
+    again = load_model(str(path), CPU)
+    assert torch.equal(generate(first), generate(again))
+
+
+def test_rosinality_checkpoint_gives_the_identical_image(folder: Path) -> None:
+    tensors = fixtures.write_nvlabs_pickle(folder / "twin.pkl", seed=11)
+    torch.save(from_nvlabs(tensors, img_resolution=32, mapping_layers=2), folder / "twin.pt")
+    nvlabs = load_model(str(folder / "twin.pkl"), CPU)
+    rosinality = load_model(str(folder / "twin.pt"), CPU)
+    assert torch.equal(generate(nvlabs), generate(rosinality))
+    assert [la.name for la in rosinality.layers] == [la.name for la in nvlabs.layers]
+
+
+def test_rosinality_without_latent_avg_estimates_it(folder: Path) -> None:
+    tensors = fixtures.write_nvlabs_pickle(folder / "avg.pkl", seed=12)
+    checkpoint = from_nvlabs(tensors, img_resolution=32, mapping_layers=2)
+    del checkpoint["latent_avg"]
+    torch.save(checkpoint, folder / "noavg.pt")
+    model = load_model(str(folder / "noavg.pt"), CPU)
+    assert isinstance(model, StyleGAN2Generator)
+    model.set_truncation(0.0)  # every latent becomes the average face
+    images = generate(model)
+    assert torch.isfinite(images).all()
+    assert torch.allclose(images[0], images[1])
+    assert model.mapping.w_avg.abs().sum() > 0
+
+
+# --- errors name the file and the problem --------------------------------------------
+
+
+def error_for(path: Path) -> str:
+    with pytest.raises(ModelError) as caught:
+        load_model(str(path), CPU)
+    return str(caught.value)
+
+
+def test_stylegan3_pickle_is_refused_plainly(folder: Path) -> None:
+    path = folder / "sg3.pkl"
+    fixtures.write_stylegan3_pickle(path)
+    message = error_for(path)
+    assert str(path) in message and "StyleGAN3 is not supported yet" in message
+
+
+def test_tensorflow_pickle_asks_for_conversion(folder: Path) -> None:
+    path = folder / "tf.pkl"
+    fixtures.write_tensorflow_pickle(path)
+    message = error_for(path)
+    assert str(path) in message and "convert it to PyTorch first" in message
+
+
+def test_truncated_pickle_names_the_file(folder: Path) -> None:
+    data = (folder / "fp32.pkl").read_bytes()
+    path = folder / "cut.pkl"
+    path.write_bytes(data[: len(data) // 2])
+    assert str(path) in error_for(path)
+
+
+def test_rosinality_with_a_wrong_shape_lists_it(folder: Path) -> None:
+    tensors = fixtures.write_nvlabs_pickle(folder / "shape.pkl", seed=13)
+    checkpoint = from_nvlabs(tensors, img_resolution=32, mapping_layers=2)
+    checkpoint["g_ema"]["convs.1.activate.bias"] = torch.zeros(7)
+    path = folder / "shape.pt"
+    torch.save(checkpoint, path)
+    message = error_for(path)
+    assert str(path) in message
+    assert "synthesis.b8.conv1.bias: shape (7,) != (64,)" in message
+
+
+def test_pt_without_g_ema_and_garbage_pt(folder: Path) -> None:
+    other = folder / "other.pt"
+    torch.save({"g": {}, "d": {}}, other)
+    assert "no 'g_ema' generator state" in error_for(other)
+    garbage = folder / "garbage.pt"
+    garbage.write_bytes(b"\x80\x02garbage")
+    message = error_for(garbage)
+    assert str(garbage) in message and "not a readable PyTorch checkpoint" in message
+
+
+def test_unknown_suffix_is_refused(folder: Path) -> None:
+    path = folder / "model.onnx"
+    path.write_bytes(b"")
+    assert "unknown model format '.onnx'" in error_for(path)
