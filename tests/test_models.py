@@ -192,10 +192,13 @@ def test_missing_and_unexpected_weights_are_all_listed(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("suffix", [".pkl", ".pt", ".pth"])
-def test_pickle_checkpoints_are_refused(tmp_path: Path, suffix: str) -> None:
+def test_unreadable_checkpoints_name_the_file(
+    tmp_path: Path, suffix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     checkpoint = tmp_path / f"network-snapshot{suffix}"
     checkpoint.write_bytes(b"\x80\x04not to be unpickled")
-    _expect_model_error(checkpoint, "not supported")
+    _expect_model_error(checkpoint, "not a readable")
 
 
 def test_unknown_format(tmp_path: Path) -> None:
