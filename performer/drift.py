@@ -54,10 +54,11 @@ class Glide:
 class Drift:
     """Owns the current latent. `face(seed)` says which latent a seed means."""
 
-    def __init__(self, face: Callable[[int], np.ndarray], seed: int) -> None:
+    def __init__(self, face: Callable[[int], np.ndarray], seed: int,
+                 start: np.ndarray | None = None) -> None:
         self.face = face
         self.seed = seed
-        self.z = face(seed).astype(np.float64)
+        self.z = (face(seed) if start is None else start).astype(np.float64)  # start: a handover
         self._rng = np.random.default_rng(seed)
         self._direction = self._tangent(self._rng.standard_normal(self.z.shape))
         self.glide: Glide | None = None

@@ -19,6 +19,7 @@ from performer.ablation import Ablation, AblationState
 from performer.clock import Clock
 from performer.drift import Drift
 from performer.frame import Frame
+from performer.latent_space import SpaceDrift, has_w_space
 from performer.mailbox import Mailbox
 from performer.models.base import AblatableGenerator
 from performer.models.stats import ModelStats
@@ -56,7 +57,10 @@ class Engine:
         self.clock = clock
         self.device = device or next(model.parameters()).device
         self.ablation = Ablation(model, stats)
-        self.drift = Drift(self._face, int(registry.value("drift.seed")))
+        seed = int(registry.value("drift.seed"))
+        # Models with a mapping network drift in Z or W (drift.space); others in Z.
+        self.space_drift = SpaceDrift(model, seed, self.device) if has_w_space(model) else None
+        self.drift = self.space_drift.z if self.space_drift else Drift(self._face, seed)
         self._z = torch.empty(1, model.latent_size, device=self.device)
         self.time = 0.0
         self.index = 0
@@ -85,17 +89,20 @@ class Engine:
         )
         self.ablation.seed_noise(index)
         self.ablation.apply(state)
-        z = self.drift.step(
-            dt,
-            speed=snap.float("drift.speed"),
-            seed=face_seed,
-            glide_s=snap.float("drift.glide"),
-            frozen=snap.bool("drift.freeze"),
-        )
-        self._z.copy_(torch.from_numpy(z[None].astype(np.float32)))  # MPS has no float64
+        speed, glide_s = snap.float("drift.speed"), snap.float("drift.glide")
+        frozen = snap.bool("drift.freeze")
+        self.model.apply_params(snap, index)
+        if self.space_drift is not None:
+            latent = self.space_drift.step(dt, speed, face_seed, glide_s, frozen,
+                                           space=snap.str("drift.space"))
+        else:
+            z = self.drift.step(dt, speed=speed, seed=face_seed, glide_s=glide_s, frozen=frozen)
+            self._z.copy_(torch.from_numpy(z[None].astype(np.float32)))  # MPS has no float64
+            latent = self._z
         started = time.perf_counter()
         with torch.inference_mode():
-            image = to_rgb8(self.model(self._z))
+            drawn = self.space_drift.draw(latent) if self.space_drift else self.model(latent)
+            image = to_rgb8(drawn)
         generator_ms = (time.perf_counter() - started) * 1000.0
         return Frame(index, self.time, image, self.ablation.neuron_map(), generator_ms)
 

@@ -42,7 +42,7 @@ def open_session(
     generator = load_model(model, chosen)
     assert generator.weights_path is not None  # the loader sets it
     stats = load_or_measure(generator, generator.weights_path)
-    registry = make_registry([layer.name for layer in generator.layers])
+    registry = make_registry([layer.name for layer in generator.layers], generator.extra_params())
     engine = Engine(generator, stats, registry, clock or WallClock(), chosen)
     elapsed = time.perf_counter() - started
     log.info(

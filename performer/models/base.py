@@ -8,6 +8,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from performer.params import Param, Snapshot
+
 
 class ModelError(Exception):
     """A model file could not be read or does not describe a model performer can run."""
@@ -80,6 +82,14 @@ class AblatableGenerator(nn.Module):
         """Move the loaded model to `device`; families that derive buffers from their weights
         (or pick a precision per device) override this."""
         return self.to(device)
+
+    def extra_params(self) -> list[Param]:
+        """Controls this model adds to the registry (truncation, noise...); none by default."""
+        return []
+
+    def apply_params(self, snap: Snapshot, frame: int) -> None:
+        """Per frame, before the forward pass: follow this model's own controls. Must be
+        cheap when nothing changed (the engine calls it every frame)."""
 
     def sample_latents(self, count: int, seed: int) -> torch.Tensor:
         """Gaussian latents for `seed`, identical on every device: (count, latent_size)."""

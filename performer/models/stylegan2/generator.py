@@ -10,10 +10,12 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from performer.controls import stylegan2_params
 from performer.models.base import AblatableGenerator
 from performer.models.stylegan2.config import StyleGAN2Config
 from performer.models.stylegan2.mapping import MappingNetwork
 from performer.models.stylegan2.synthesis import SynthesisNetwork
+from performer.params import Param, Snapshot
 
 
 class StyleGAN2Generator(AblatableGenerator):
@@ -35,6 +37,7 @@ class StyleGAN2Generator(AblatableGenerator):
         self.noise_level = 1.0
         self.random_noise = False
         self._noise_generator: torch.Generator | None = None
+        self._applied: tuple[float, float, str, int] | None = None
 
     # --- after loading --------------------------------------------------------------
     def prepare(self) -> None:
@@ -55,6 +58,23 @@ class StyleGAN2Generator(AblatableGenerator):
         return self
 
     # --- the performer's controls ------------------------------------------------------
+    def extra_params(self) -> list[Param]:
+        return stylegan2_params(self.class_count)
+
+    def apply_params(self, snap: Snapshot, frame: int) -> None:
+        """Buffers change only when a control did; random noise is redrawn every frame."""
+        label = snap.int("model.class") if "model.class" in snap else 0
+        wanted = (snap.float("model.truncation"), snap.float("model.noise"),
+                  snap.str("model.noise_mode"), label)
+        if wanted != self._applied:
+            psi, level, mode, label = wanted
+            self.set_truncation(psi)
+            self.set_noise(level, random=mode == "random")
+            self.set_class(label)
+            self._applied = wanted
+        if self.random_noise:
+            self.reseed_noise(frame)
+
     def set_truncation(self, psi: float) -> None:
         self.psi.fill_(psi)
 
@@ -78,6 +98,10 @@ class StyleGAN2Generator(AblatableGenerator):
     def map(self, z: Tensor) -> Tensor:
         """z (N, z_dim) -> w (N, w_dim), untruncated, for the current class."""
         return self.mapping(z, self.label.expand(z.shape[0], -1))
+
+    def w_center(self) -> Tensor:
+        """The average w (the face truncation pulls towards): (w_dim,)."""
+        return self.mapping.w_avg
 
     def truncate(self, w: Tensor) -> Tensor:
         return torch.lerp(self.mapping.w_avg, w, self.psi)
