@@ -50,6 +50,8 @@ class ChannelMask(nn.Module):
         # One fused pass, in place: x = fill + x * keep (one kernel instead of mul_ + add_).
         # A live channel computes x * 1 + 0, which is exactly x, so revived neurons restore
         # the image bit for bit.
+        if x.requires_grad:  # only while statistics are estimated by gradient, at load
+            return torch.addcmul(self.fill, x, self.keep)
         return torch.addcmul(self.fill, x, self.keep, out=x)
 
 

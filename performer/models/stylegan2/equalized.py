@@ -15,14 +15,23 @@ LRELU_SLOPE = 0.2
 ACTIVATION_GAIN = {"linear": 1.0, "relu": math.sqrt(2.0), "lrelu": math.sqrt(2.0)}
 
 
-def activate_(x: Tensor, activation: str, gain: float) -> Tensor:
-    """Activation then gain, in place on `x` (a fresh intermediate, never a parameter)."""
+def activate_(x: Tensor, activation: str, gain: float, clamp: float | None = None) -> Tensor:
+    """act(x) * gain, clamped to +-clamp, in place on `x` (a fresh intermediate).
+
+    Computed as act(clamp(x * gain)): the activations are positively homogeneous, so this
+    equals NVlabs' clamp(act(x) * gain) once the lower bound is widened by the slope (for
+    lrelu: -clamp / 0.2). Scaling and clamping first leaves the activation's output
+    untouched afterwards, which keeps gradients available for load-time statistics.
+    """
+    if gain != 1.0:
+        x.mul_(gain)
+    if clamp is not None:
+        low = {"lrelu": -clamp / LRELU_SLOPE, "relu": None}.get(activation, -clamp)
+        x.clamp_(low, clamp)
     if activation == "lrelu":
         torch.nn.functional.leaky_relu_(x, LRELU_SLOPE)
     elif activation == "relu":
         x.relu_()
-    if gain != 1.0:
-        x.mul_(gain)
     return x
 
 

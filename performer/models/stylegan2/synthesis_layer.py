@@ -103,7 +103,5 @@ class SynthesisLayer(nn.Module):
             pixels = noise.narrow(0, self.noise_offset, self.noise_pixels)
             x.add_(pixels.view(1, 1, self.resolution, self.resolution))
         x.add_(self.bias_view)
-        activate_(x, self.activation, self.act_gain)
-        if self.clamp is not None:
-            x.clamp_(-self.clamp, self.clamp)
+        activate_(x, self.activation, self.act_gain, self.clamp)
         return self.mask(x)
