@@ -171,9 +171,29 @@ def run_bench(args: argparse.Namespace) -> int:
     figures["pipeline_ratio"] = ratio
     figures["start_to_first_frame_s"] = start_to_first_frame(args.model, args.device)
     print(format_table(figures))
+    sizes = stylegan_sizes(args.stylegan_sizes, session)
+    if sizes:
+        from performer.stylegan_bench import format_stylegan_table, stylegan_figures
+
+        log.info("timing random-weight StyleGAN2 generators at %s px...", sizes)
+        rows = [stylegan_figures(size, session.device, args.seconds) for size in sizes]
+        figures["stylegan2_random_weights"] = rows
+        print(format_stylegan_table(rows))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
     return 0
+
+
+def stylegan_sizes(option: str | None, session: Session) -> list[int]:
+    """Sizes for the StyleGAN2 figures: the option's list, or 256 and 1024 for a StyleGAN2."""
+    if option is None:
+        return [256, 1024] if hasattr(session.model, "synthesize_w") else []
+    if option.strip().lower() in ("", "none"):
+        return []
+    try:
+        return [int(part) for part in option.split(",")]
+    except ValueError:
+        raise ValueError(f"--stylegan-sizes wants sizes like 256,1024, not {option!r}") from None
 
 
 GOALS = {

@@ -43,8 +43,10 @@ class Blur(nn.Module):
         self.register_buffer("kernel", kernel.expand(channels, 1, *kernel.shape).contiguous(),
                              persistent=False)  # (C, 1, k, k)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.conv2d(x, self.kernel.to(x.dtype), padding=self.padding, groups=self.channels)
+    def forward(self, x: Tensor, bias: Tensor | None = None) -> Tensor:
+        """Filter, adding `bias` (C,) per channel in the same pass."""
+        return F.conv2d(x, self.kernel.to(x.dtype), bias, padding=self.padding,
+                        groups=self.channels)
 
 
 class Upsample2x(nn.Module):

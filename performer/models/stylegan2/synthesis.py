@@ -113,7 +113,9 @@ class SynthesisNetwork(nn.Module):
         for layer in self.layers:
             if layer.use_noise:
                 view = slice(layer.noise_offset, layer.noise_offset + layer.noise_pixels)
-                self.noise_gain_pool[view] = layer.noise_strength.detach() * level
+                # x act_gain: the layer applies its activation gain before the noise.
+                self.noise_gain_pool[view] = layer.noise_strength.detach() * (
+                    level * layer.act_gain)
         self.refresh_noise(random, generator)
 
     def refresh_noise(self, random: bool, generator: torch.Generator | None) -> None:

@@ -3,6 +3,13 @@
 The modulated convolution runs as one grouped convolution over the batch (each sample's
 weights scaled by its style and normalised per output channel). What depends only on the
 weights (the squared-weight sums for demodulation, the FIR kernel) is computed at load.
+
+On the CPU each pass over an activation map costs about as much as a small convolution,
+so passes are saved where the algebra allows: the activation gain (lrelu and relu are
+positively homogeneous) is folded into the demodulation factors, the bias and the noise
+strength; the bias rides in the convolution (or blur) that produces the map. What is left
+per layer is the convolution, the noise add, the activation (a clamp before it where the
+checkpoint sets conv_clamp) and the ablation mask.
 """
 
 from __future__ import annotations
@@ -19,17 +26,16 @@ from performer.models.stylegan2.fir import Blur, filter_2d
 DEMOD_EPS = 1e-8
 
 
-def modulated_weights(weight: Tensor, styles: Tensor, weight_sq: Tensor | None) -> Tensor:
-    """Per-sample weights: (O, I, k, k) x styles (N, I) -> (N, O, I, k, k).
+def modulated_weights(weight: Tensor, styles: Tensor, weight_sq: Tensor, gain: float,
+                      ) -> Tensor:
+    """Per-sample demodulated weights, times `gain`: (O, I, k, k) x styles (N, I) ->
+    (N, O, I, k, k).
 
     With `weight_sq` (O, I) = sum over the kernel of weight², the demodulation factor
     rsqrt(sum_{i,k} (w·s)²) is one small matmul instead of a pass over the weights.
     """
-    w = weight.unsqueeze(0) * styles[:, None, :, None, None]
-    if weight_sq is None:
-        return w
-    demod = (styles.square() @ weight_sq.t() + DEMOD_EPS).rsqrt()  # (N, O)
-    return w * demod[:, :, None, None, None]
+    demod = (styles.square() @ weight_sq.t() + DEMOD_EPS).rsqrt().mul_(gain)  # (N, O)
+    return weight.unsqueeze(0) * styles[:, None, :, None, None] * demod[:, :, None, None, None]
 
 
 class SynthesisLayer(nn.Module):
@@ -40,7 +46,7 @@ class SynthesisLayer(nn.Module):
     noise_const: Tensor
     resample_filter: Tensor
     weight_sq: Tensor
-    bias_view: Tensor
+    gained_bias: Tensor
 
     def __init__(self, config: StyleGAN2Config, name: str, in_channels: int, out_channels: int,
                  resolution: int, up: bool) -> None:
@@ -69,7 +75,7 @@ class SynthesisLayer(nn.Module):
                 raise ConfigError(f"kernel {k} with a {taps}-tap filter is not supported")
             self.blur = Blur(out_channels, config.resample_filter, gain=4.0, padding=before)
         self.register_buffer("weight_sq", torch.zeros(out_channels, in_channels), persistent=False)
-        self.register_buffer("bias_view", torch.zeros(1, out_channels, 1, 1), persistent=False)
+        self.register_buffer("gained_bias", torch.zeros(out_channels), persistent=False)
         self.mask = ChannelMask(LayerInfo(name, out_channels, resolution, resolution))
         self.style_offset = 0  # set by the network
         self.noise_offset = 0
@@ -81,27 +87,28 @@ class SynthesisLayer(nn.Module):
     def prepare(self) -> None:
         self.affine.prepare()
         self.weight_sq.copy_(self.weight.square().sum(dim=(2, 3)))
-        self.bias_view.copy_(self.bias.view(1, -1, 1, 1))
+        self.gained_bias.copy_(self.bias * self.act_gain)
 
     def forward(self, x: Tensor, styles: Tensor, noise: Tensor) -> Tensor:
         """x (N, I, H, W) -> (N, O, R, R), R = H or 2H; `styles` and `noise` network-wide."""
         batch, _, height, width = x.shape
         s = styles.narrow(1, self.style_offset, self.in_channels)  # (N, I)
-        w = modulated_weights(self.weight, s, self.weight_sq).to(x.dtype)  # (N, O, I, k, k)
+        w = modulated_weights(self.weight, s, self.weight_sq, self.act_gain).to(x.dtype)
+        bias = self.gained_bias.to(x.dtype)  # (O,): goes into the conv, or the blur
         k = w.shape[-1]
         x = x.reshape(1, batch * self.in_channels, height, width)
         if self.up:
             # Transposed stride-2 convolution, groups = samples: weights as (N·I, O, k, k).
             w = w.transpose(1, 2).reshape(batch * self.in_channels, self.out_channels, k, k)
             x = F.conv_transpose2d(x, w, stride=2, groups=batch)
-            x = self.blur(x.reshape(batch, self.out_channels, *x.shape[2:]))
+            x = self.blur(x.reshape(batch, self.out_channels, *x.shape[2:]), bias)
         else:
             w = w.reshape(batch * self.out_channels, self.in_channels, k, k)
-            x = F.conv2d(x, w, padding=self.padding, groups=batch)
+            x = F.conv2d(x, w, bias if batch == 1 else bias.repeat(batch),
+                         padding=self.padding, groups=batch)
             x = x.reshape(batch, self.out_channels, *x.shape[2:])
-        if self.use_noise:  # noise holds noise_strength x the performer's noise level
+        if self.use_noise:  # noise_strength x the performer's noise level x the act gain
             pixels = noise.narrow(0, self.noise_offset, self.noise_pixels)
             x.add_(pixels.view(1, 1, self.resolution, self.resolution))
-        x.add_(self.bias_view)
-        activate_(x, self.activation, self.act_gain, self.clamp)
+        activate_(x, self.activation, 1.0, self.clamp)  # the gain is already in
         return self.mask(x)
