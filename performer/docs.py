@@ -10,20 +10,32 @@ import argparse
 import re
 from pathlib import Path
 
-from performer.controls import declare
+from performer.controls import declare, stylegan2_params
 from performer.keyboard import BINDINGS, key_label
 from performer.models.loading import BUILTIN
-from performer.params import Curve, Kind
+from performer.params import Curve, Kind, Param
 
 BUILTIN_LAYERS = ("block0", "block1", "block2", "block3")  # the built-in model's layers
 
 
 def parameter_table() -> str:
+    note = f"\n\n`ablation.layer` lists the loaded model's layers (here: {BUILTIN})."
+    return _param_rows(declare(BUILTIN_LAYERS)) + note
+
+
+def stylegan2_parameter_table() -> str:
+    """The controls a StyleGAN2 checkpoint adds (model.class: conditional ones only)."""
+    note = ("\n\n`model.class` exists for class-conditional checkpoints only; its range is "
+            "0 to the number of classes - 1 (here shown for three classes).")
+    return _param_rows(stylegan2_params(class_count=3)) + note
+
+
+def _param_rows(params: list[Param]) -> str:
     rows = [
         "| parameter | type | range | default | unit | what it does |",
         "|---|---|---|---|---|---|",
     ]
-    for p in declare(BUILTIN_LAYERS):
+    for p in params:
         if p.kind is Kind.CHOICE:
             span = ", ".join(p.choices)
         elif p.kind is Kind.INT:
@@ -40,8 +52,7 @@ def parameter_table() -> str:
             default = ""
         cells = (f"`{p.name}`", p.kind.value, span, default, p.unit, p.description)
         rows.append("| " + " | ".join(cells) + " |")
-    note = f"\n\n`ablation.layer` lists the loaded model's layers (here: {BUILTIN})."
-    return "\n".join(rows) + note
+    return "\n".join(rows)
 
 
 def keys_table() -> str:
@@ -50,7 +61,8 @@ def keys_table() -> str:
     return "\n".join(rows)
 
 
-SECTIONS = {"parameters": parameter_table, "keys": keys_table}
+SECTIONS = {"parameters": parameter_table, "keys": keys_table,
+            "stylegan2-parameters": stylegan2_parameter_table}
 
 
 def _escape(replacement: str) -> str:

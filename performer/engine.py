@@ -94,7 +94,7 @@ class Engine:
         self.model.apply_params(snap, index)
         if self.space_drift is not None:
             latent = self.space_drift.step(dt, speed, face_seed, glide_s, frozen,
-                                           space=snap.str("drift.space"))
+                                           space=str(snap.data.get("drift.space", "z")))
         else:
             z = self.drift.step(dt, speed=speed, seed=face_seed, glide_s=glide_s, frozen=frozen)
             self._z.copy_(torch.from_numpy(z[None].astype(np.float32)))  # MPS has no float64

@@ -11,9 +11,10 @@ Files are `<weights sha256 prefix>.stats.safetensors`, looked up beside the weig
 (the built-in model ships its own) and then in the user cache directory.
 
 Measuring stays affordable for big models (a 1024 px StyleGAN2 has ~6000 channels and
-takes seconds per image on a CPU): batches are bounded by memory, the number of latents
-by a time budget, and when one forward pass per channel would take too long, importance
-is estimated from gradients instead (see `estimate_importance`).
+takes seconds per image on a CPU): batches are bounded by memory, and the number of
+latents by the activation volume they make (a stand-in for time that, unlike a clock,
+gives every machine the same statistics). When one forward pass per channel would exceed
+that volume, importance is estimated from gradients instead (see `estimate_importance`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ SAMPLE_SEED = 1234
 MEAN_SAMPLES = 512
 IMPORTANCE_SAMPLES = 8
 MIN_MEAN_SAMPLES = 16
-MEASURE_BUDGET_S = 60.0  # rough time allowed for each of the two measurements
+MEASURE_FLOATS = 1 << 31  # activation values one measurement may produce (~1 min on 2 cores)
 CAPTURE_FLOATS = 1 << 24  # activations captured per batch (64 MB of float32)
 PROJECTIONS = 4  # random output projections per sample for the gradient estimate
 
@@ -97,30 +98,15 @@ def _capture(model: AblatableGenerator) -> Iterator[dict[str, torch.Tensor]]:
             handle.remove()
 
 
-def _forward_seconds(model: AblatableGenerator, count: int) -> float:
-    """Wall time of one forward pass of `count` latents (after a warm-up pass)."""
-    device = next(model.parameters()).device
-    z = model.sample_latents(count, SAMPLE_SEED).to(device)
-    with torch.inference_mode():
-        model(z)
-        started = time.perf_counter()
-        model(z)
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-    return time.perf_counter() - started
-
-
 def measure(model: AblatableGenerator, batch: int = 64) -> ModelStats:
     """Measure all statistics with every neuron alive (masks must be in their reset state)."""
     device = next(model.parameters()).device
     per_sample = sum(layer.channels * layer.height * layer.width for layer in model.layers)
     batch = max(1, min(batch, CAPTURE_FLOATS // per_sample))
-    seconds = _forward_seconds(model, 1)
     samples = MEAN_SAMPLES
-    if seconds * MEAN_SAMPLES > MEASURE_BUDGET_S:  # big models: fewer latents, said once
-        samples = max(MIN_MEAN_SAMPLES, int(MEASURE_BUDGET_S / seconds))
-        log.info("a big model (%.2f s per image here): mean maps from %d latents", seconds,
-                 samples)
+    if per_sample * MEAN_SAMPLES > MEASURE_FLOATS:  # big models: fewer latents, said once
+        samples = max(MIN_MEAN_SAMPLES, MEASURE_FLOATS // per_sample)
+        log.info("a big model: mean maps from %d latents", samples)
     sums: dict[str, torch.Tensor] = {}
     squares: dict[str, torch.Tensor] = {}
     absolute: dict[str, torch.Tensor] = {}
@@ -141,11 +127,11 @@ def measure(model: AblatableGenerator, batch: int = 64) -> ModelStats:
         variance = squares[layer.name] / pixels - channel_mean**2
         std[layer.name] = variance.clamp_min(0).sqrt().float().cpu()
         magnitude[layer.name] = (absolute[layer.name] / pixels).float().cpu()
-    per_channel = _forward_seconds(model, IMPORTANCE_SAMPLES) * model.neuron_count
-    if per_channel > MEASURE_BUDGET_S:
+    if per_sample * IMPORTANCE_SAMPLES * model.neuron_count > MEASURE_FLOATS:
+        # A forward and a backward pass cost about three forward passes.
+        passes = MEASURE_FLOATS // (3 * PROJECTIONS * per_sample)
         log.info("importance of %d channels estimated from gradients", model.neuron_count)
-        importance = estimate_importance(model, mean, max(1, int(MEASURE_BUDGET_S / (
-            3 * seconds * PROJECTIONS))))
+        importance = estimate_importance(model, mean, max(1, passes))
     else:
         importance = measure_importance(model, mean)
     return ModelStats(mean, std, magnitude, importance)

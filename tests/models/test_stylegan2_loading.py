@@ -171,3 +171,13 @@ def test_unknown_suffix_is_refused(folder: Path) -> None:
     path = folder / "model.onnx"
     path.write_bytes(b"")
     assert "unknown model format '.onnx'" in error_for(path)
+
+
+def test_rosinality_with_another_blur_filter_is_refused(folder: Path) -> None:
+    tensors = fixtures.write_nvlabs_pickle(folder / "blur.pkl", seed=14)
+    checkpoint = from_nvlabs(tensors, img_resolution=32, mapping_layers=2)
+    checkpoint["g_ema"]["convs.2.conv.blur.kernel"] = torch.ones(4, 4) / 4
+    path = folder / "blur.pt"
+    torch.save(checkpoint, path)
+    message = error_for(path)
+    assert "convs.2.conv.blur.kernel is not the [1, 3, 3, 1] filter" in message

@@ -121,8 +121,10 @@ class StyleGAN2Config:
             raise ConfigError(f"kernel_size {self.kernel_size} must be odd")
         if min(self.z_dim, self.w_dim, self.img_channels, self.mapping_layers) < 1:
             raise ConfigError("z_dim, w_dim, img_channels and mapping layers must be positive")
-        if len(self.resample_filter) < 2:
-            raise ConfigError(f"resample_filter {self.resample_filter} is too short")
+        taps = list(self.resample_filter)
+        if len(taps) != 4 or taps != taps[::-1]:
+            raise ConfigError(f"resample_filter {taps} is not supported (only symmetric "
+                              "4-tap filters such as the default [1, 3, 3, 1])")
 
     def to_dict(self) -> dict[str, Any]:
         return {"family": FAMILY, **asdict(self), "resample_filter": list(self.resample_filter)}

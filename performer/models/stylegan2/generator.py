@@ -38,6 +38,7 @@ class StyleGAN2Generator(AblatableGenerator):
         self.random_noise = False
         self._noise_generator: torch.Generator | None = None
         self._applied: tuple[float, float, str, int] | None = None
+        self._defaults = {p.name: p.default for p in self.extra_params()}
 
     # --- after loading --------------------------------------------------------------
     def prepare(self) -> None:
@@ -63,9 +64,9 @@ class StyleGAN2Generator(AblatableGenerator):
 
     def apply_params(self, snap: Snapshot, frame: int) -> None:
         """Buffers change only when a control did; random noise is redrawn every frame."""
-        label = snap.int("model.class") if "model.class" in snap else 0
-        wanted = (snap.float("model.truncation"), snap.float("model.noise"),
-                  snap.str("model.noise_mode"), label)
+        values = {**self._defaults, **snap.data}  # a registry without them: the defaults
+        wanted = (float(values["model.truncation"]), float(values["model.noise"]),
+                  str(values["model.noise_mode"]), int(values.get("model.class", 0)))
         if wanted != self._applied:
             psi, level, mode, label = wanted
             self.set_truncation(psi)

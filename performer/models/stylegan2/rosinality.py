@@ -184,4 +184,8 @@ def from_nvlabs(tensors: dict[str, torch.Tensor], img_resolution: int,
         elif ros.startswith("to_rgb") and ros.endswith(".bias") and "modulation" not in ros:
             tensor = tensor.reshape(1, -1, 1, 1)
         state[ros] = tensor.clone()
+    kernel = filter_2d((1, 3, 3, 1)) * 4  # rosinality's blur and upsample buffers
+    for j in range(log_size - 2):
+        state[f"convs.{2 * j}.conv.blur.kernel"] = kernel.clone()
+        state[f"to_rgbs.{j}.upsample.kernel"] = kernel.clone()
     return {"g_ema": state, "latent_avg": tensors["mapping.w_avg"].clone()}
