@@ -47,7 +47,9 @@ class StyleGAN2Generator(AblatableGenerator):
             self.mapping.prepare()
             self.synthesis.prepare()
             self.set_class(0)
+            self.random_noise = False
             self.synthesis.set_noise(self.noise_level, False, None)
+        self._applied = None  # the next frame applies every control again
 
     def place(self, device: torch.device) -> StyleGAN2Generator:
         """Derive buffers from the loaded weights, move, and run the blocks NVlabs trained in
