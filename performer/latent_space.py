@@ -60,10 +60,10 @@ class SpaceDrift:
     def _map(self, z: np.ndarray) -> np.ndarray:
         self._z.copy_(torch.from_numpy(z[None].astype(np.float32)))
         with torch.inference_mode():
-            return self.model.map(self._z)[0].double().cpu().numpy()
+            return self.model.map(self._z)[0].cpu().double().numpy()
 
     def _center(self) -> np.ndarray:
-        return self.model.w_center().double().cpu().numpy()
+        return self.model.w_center().cpu().double().numpy()
 
     def _face_w(self, seed: int) -> np.ndarray:
         """A seed's face in W, as the offset from the average face."""

@@ -181,3 +181,25 @@ def test_rosinality_with_another_blur_filter_is_refused(folder: Path) -> None:
     torch.save(checkpoint, path)
     message = error_for(path)
     assert "convs.2.conv.blur.kernel is not the [1, 3, 3, 1] filter" in message
+
+
+def test_float16_blocks_agree_with_float32(folder: Path) -> None:
+    """The float16 path CUDA takes for the top resolutions, forced here on the CPU."""
+    model = load_model(str(folder / "fp16-clamp-cond.pkl"), CPU)
+    assert isinstance(model, StyleGAN2Generator)
+    mask = model.channel_masks()[-1]  # a masked float16 layer, too
+    mask.keep[0, ::2] = 0.0
+    full = generate(model)
+    half_blocks = [block for block in model.synthesis.blocks if block.use_fp16]
+    assert len(half_blocks) == 2
+    try:
+        for block in half_blocks:
+            block.dtype = torch.float16
+        half = generate(model)
+    finally:
+        for block in half_blocks:
+            block.dtype = torch.float32
+        mask.keep.fill_(1.0)
+    assert half.dtype == torch.float32 and torch.isfinite(half).all()
+    assert (half - full).abs().max() < 2e-2
+    assert not torch.equal(half, full)  # it did compute in float16
