@@ -37,7 +37,8 @@ def parse_setting(text: str) -> tuple[str, str]:
 
 def _common(parser: argparse.ArgumentParser, settings: bool = False) -> None:
     parser.add_argument("--model", default=None, metavar="M",
-                        help=f"model name or .safetensors path (default: {BUILTIN})")
+                        help="model name, or a .safetensors, StyleGAN2 .pkl (NVlabs) or .pt "
+                             f"(rosinality) file (default: {BUILTIN})")
     parser.add_argument("--device", default=None, metavar="D",
                         help="cpu, cuda, cuda:N or mps (default: the fastest present)")
     if settings:
