@@ -91,7 +91,7 @@ class Engine:
         self.ablation.apply(state)
         speed, glide_s = snap.float("drift.speed"), snap.float("drift.glide")
         frozen = snap.bool("drift.freeze")
-        self.model.apply_params(snap, index)
+        self.model.apply_params(snap, index, dt)
         if self.space_drift is not None:
             latent = self.space_drift.step(dt, speed, face_seed, glide_s, frozen,
                                            space=str(snap.data.get("drift.space", "z")))

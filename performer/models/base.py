@@ -89,9 +89,9 @@ class AblatableGenerator(nn.Module):
         """Controls this model adds to the registry (truncation, noise...); none by default."""
         return []
 
-    def apply_params(self, snap: Snapshot, frame: int) -> None:
-        """Per frame, before the forward pass: follow this model's own controls. Must be
-        cheap when nothing changed (the engine calls it every frame)."""
+    def apply_params(self, snap: Snapshot, frame: int, dt: float) -> None:
+        """Per frame (index `frame`, `dt` seconds after the last), before the forward pass:
+        follow this model's own controls. Must be cheap when nothing changed."""
 
     def sample_latents(self, count: int, seed: int) -> torch.Tensor:
         """Gaussian latents for `seed`, identical on every device: (count, latent_size)."""

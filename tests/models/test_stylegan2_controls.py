@@ -117,6 +117,24 @@ def test_class_parameter_changes_the_face(
     assert differs(first, other) > 1.0
 
 
+def test_a_class_change_morphs_over_the_glide(
+    session_parts: tuple[StyleGAN2Generator, ModelStats],
+) -> None:
+    engine = engine_for(session_parts, **{"model.class": 0, "drift.glide": 1.0})
+    start = image(engine)
+    engine.registry.set("model.class", 2)
+    frames = walk(engine, 40)  # 1.33 s at 30 fps
+    end = frames[-1].image.astype(np.int16)
+    assert np.array_equal(end, image(engine_for(session_parts, **{"model.class": 2})))
+    total = differs(start, end)
+    assert total > 1.0
+    assert steps(frames).max() < 0.25 * total  # many small steps, no cut
+    cut = engine_for(session_parts, **{"model.class": 0, "drift.glide": 0.0})
+    image(cut)
+    cut.registry.set("model.class", 2)
+    assert np.array_equal(image(cut), end)  # glide 0: at once
+
+
 def walk(engine: Engine, frames: int) -> list[Frame]:
     return [engine.step() for _ in range(frames)]
 

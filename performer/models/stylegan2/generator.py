@@ -7,10 +7,12 @@ class) live in small buffers changed only when the controls change.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
 from performer.controls import stylegan2_params
+from performer.drift import Glide, smoothstep
 from performer.models.base import AblatableGenerator
 from performer.models.stylegan2.config import StyleGAN2Config
 from performer.models.stylegan2.mapping import MappingNetwork
@@ -38,6 +40,7 @@ class StyleGAN2Generator(AblatableGenerator):
         self.random_noise = False
         self._noise_generator: torch.Generator | None = None
         self._applied: tuple[float, float, str, int] | None = None
+        self._label_glide: Glide | None = None
         self._defaults = {p.name: p.default for p in self.extra_params()}
 
     # --- after loading --------------------------------------------------------------
@@ -50,6 +53,7 @@ class StyleGAN2Generator(AblatableGenerator):
             self.random_noise = False
             self.synthesis.set_noise(self.noise_level, False, None)
         self._applied = None  # the next frame applies every control again
+        self._label_glide = None
 
     def place(self, device: torch.device) -> StyleGAN2Generator:
         """Derive buffers from the loaded weights, move, and run the blocks NVlabs trained in
@@ -64,8 +68,10 @@ class StyleGAN2Generator(AblatableGenerator):
     def extra_params(self) -> list[Param]:
         return stylegan2_params(self.class_count)
 
-    def apply_params(self, snap: Snapshot, frame: int) -> None:
-        """Buffers change only when a control did; random noise is redrawn every frame."""
+    def apply_params(self, snap: Snapshot, frame: int, dt: float) -> None:
+        """Buffers change only when a control did; random noise is redrawn every frame; a
+        new class is blended in over `drift.glide` seconds (its label glides, the face
+        morphs)."""
         values = {**self._defaults, **snap.data}  # a registry without them: the defaults
         wanted = (float(values["model.truncation"]), float(values["model.noise"]),
                   str(values["model.noise_mode"]), int(values.get("model.class", 0)))
@@ -73,10 +79,29 @@ class StyleGAN2Generator(AblatableGenerator):
             psi, level, mode, label = wanted
             self.set_truncation(psi)
             self.set_noise(level, random=mode == "random")
-            self.set_class(label)
+            glide = float(values.get("drift.glide", 0.0))
+            if self._applied is None or glide <= 0.0:
+                self.set_class(label)
+                self._label_glide = None
+            elif label != self._applied[3]:
+                self._label_glide = Glide(self.label[0].double().cpu().numpy(),
+                                          self._one_hot(label), glide)
             self._applied = wanted
+        if self._label_glide is not None:
+            self._label_glide.elapsed += dt
+            t = smoothstep(self._label_glide.elapsed / self._label_glide.duration)
+            start, end = self._label_glide.start, self._label_glide.end
+            self.label[0] = torch.from_numpy((start + t * (end - start)).astype("float32"))
+            if self._label_glide.done:
+                self._label_glide = None
         if self.random_noise:
             self.reseed_noise(frame)
+
+    def _one_hot(self, index: int) -> np.ndarray:
+        vector = np.zeros(self.class_count)
+        if self.class_count:
+            vector[min(max(index, 0), self.class_count - 1)] = 1.0
+        return vector
 
     def set_truncation(self, psi: float) -> None:
         self.psi.fill_(psi)
@@ -93,9 +118,7 @@ class StyleGAN2Generator(AblatableGenerator):
 
     def set_class(self, index: int) -> None:
         """One-hot label for conditional models; no-op for unconditional ones."""
-        self.label.zero_()
-        if self.class_count:
-            self.label[0, min(max(index, 0), self.class_count - 1)] = 1.0
+        self.label.copy_(torch.from_numpy(self._one_hot(index)[None].astype("float32")))
 
     # --- forward ----------------------------------------------------------------------
     def map(self, z: Tensor) -> Tensor:
