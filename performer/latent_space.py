@@ -46,6 +46,7 @@ class SpaceDrift:
         self.space = "z"
         self._blend: Glide | None = None  # W -> Z handover
         self._shown: np.ndarray | None = None
+        self._center_cache: np.ndarray | None = None
         self._latent = torch.empty(1, self.model.w_dim, device=device)
         self._z = torch.empty(1, self.model.latent_size, device=device)
 
@@ -63,7 +64,10 @@ class SpaceDrift:
             return self.model.map(self._z)[0].cpu().double().numpy()
 
     def _center(self) -> np.ndarray:
-        return self.model.w_center().cpu().double().numpy()
+        """The average w (a constant of the loaded weights), read from the device once."""
+        if self._center_cache is None:
+            self._center_cache = self.model.w_center().cpu().double().numpy()
+        return self._center_cache
 
     def _face_w(self, seed: int) -> np.ndarray:
         """A seed's face in W, as the offset from the average face."""
