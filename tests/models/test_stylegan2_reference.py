@@ -19,7 +19,7 @@ from performer.models.stylegan2 import ConfigError, StyleGAN2Config, StyleGAN2Ge
 from performer.models.stylegan2.checkpoint import build_generator
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "stylegan2_reference.npz"
-TOLERANCE = 1e-3  # max abs, float32, CPU (measured: about 1e-5)
+TOLERANCE = 1e-3  # max abs, float32, CPU (measured: 7e-6 and 3e-6)
 VARIANTS = ("plain", "clamp_cond")
 
 
