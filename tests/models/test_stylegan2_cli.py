@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -57,3 +58,16 @@ def test_a_model_parameter_the_model_lacks_is_refused(tmp_path: Path) -> None:
                        "--set", "model.truncation=0.5")
     assert result.returncode == 2
     assert "unknown parameter 'model.truncation'" in result.stderr  # the DCGAN has none
+
+
+def test_bench_adds_random_weight_stylegan2_figures(checkpoint: Path, tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    result = performer(tmp_path, "bench", "--model", str(checkpoint), "--device", "cpu",
+                       "--seconds", "0.3", "--stylegan-sizes", "16,32", "--json", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(out.read_text())["stylegan2_random_weights"]
+    assert [row["size"] for row in rows] == [16, 32]
+    assert all(row["fps"] > 0 and row["ablated_fps"] > 0 for row in rows)
+    assert rows[1]["neurons"] == 7 * 512  # b4.conv1 and two convs at 8, 16 and 32 px
+    assert "StyleGAN2, random weights, batch 1:" in result.stdout
+    assert "| 32 px |" in result.stdout
