@@ -78,7 +78,7 @@ def stylegan2_params(class_count: int) -> list[Param]:
               choices=NOISE_MODES),
         Param("drift.space", Kind.CHOICE, "z",
               "Where the walk and glides move: the Gaussian latent z, or the intermediate "
-              "latent w (straighter, calmer); switching glides, never jumps.",
+              "latent w (more even, calmer); switching glides, never jumps.",
               choices=LATENT_SPACES),
     ]
     if class_count > 0:
