@@ -2,7 +2,8 @@
 
 In Z the walk moves the Gaussian latent and every frame maps it to w. In W it moves
 v = w - w_avg on its own hypersphere around the average face (the same great-circle walk,
-so speed means the same), and glides to new faces are straight in W, which looks calmer.
+so speed means the same), and glides to new faces never pass through the mapping's
+bends, which looks calmer.
 Both walks advance every frame, so either space is live when switched to:
 - Z -> W: the W walk starts at the w on screen, so nothing moves at the switch;
 - W -> Z: the picture glides from the w on screen to the Z walk's w over `drift.glide`.
