@@ -8,6 +8,9 @@ weights (non-zero biases, noise strengths and w_avg so every term matters), and 
 the weights under their state-dict names, the constructor arguments, z, the class label,
 truncation psi and their output image (noise_mode='const', force_fp32=True, which is what
 performer computes on the CPU). Only tensors are stored: none of their code, no pickle.
+
+Their `dnnlib` imports `requests`; install it in the environment that runs this script
+(performer itself does not need it). No GPU is needed.
 """
 
 from __future__ import annotations
