@@ -6,6 +6,7 @@ weights) and loaded where NVlabs' modules do not exist.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -203,3 +204,24 @@ def test_float16_blocks_agree_with_float32(folder: Path) -> None:
     assert half.dtype == torch.float32 and torch.isfinite(half).all()
     assert (half - full).abs().max() < 2e-2
     assert not torch.equal(half, full)  # it did compute in float16
+
+
+def test_rosinality_training_checkpoint_with_args_and_optimizers(folder: Path) -> None:
+    """train.py's files: g, d, g_ema, optimizer states and its argparse.Namespace."""
+    tensors = fixtures.write_nvlabs_pickle(folder / "train.pkl", seed=15)
+    checkpoint = from_nvlabs(tensors, img_resolution=32, mapping_layers=2)
+    del checkpoint["latent_avg"]
+    optimizer = torch.optim.Adam([torch.nn.Parameter(torch.zeros(3))]).state_dict()
+    checkpoint |= {"g": checkpoint["g_ema"], "d": {}, "g_optim": optimizer, "d_optim": optimizer,
+                   "args": argparse.Namespace(size=32, n_mlp=2, lr_mlp=0.01, iter=800000),
+                   "ada_aug_p": 0.2}
+    path = folder / "train.pt"
+    torch.save(checkpoint, path)
+    model = load_model(str(path), CPU)
+    assert isinstance(model, StyleGAN2Generator)
+    assert torch.isfinite(generate(model)).all()
+    checkpoint["args"] = argparse.Namespace(lr_mlp=0.5)  # the multiplier is read from args
+    other = folder / "train-lr.pt"
+    torch.save(checkpoint, other)
+    changed = load_model(str(other), CPU)
+    assert changed.config.lr_multiplier == 0.5  # type: ignore[attr-defined]

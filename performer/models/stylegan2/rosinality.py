@@ -29,15 +29,18 @@ within 5e-6. Their demodulation adds its 1e-8 epsilon after their 1/sqrt(fan_in)
 NVlabs' (and ours) before it: a relative difference of about 1e-8, below float32 noise.
 
 rosinality has no class labels, no conv_clamp and no float16 layers; its mapping lr
-multiplier is a training argument, assumed to be the default 0.01. Checkpoints without
-`latent_avg` (those trained by rosinality's own train.py) get w_avg estimated at load.
+multiplier is a training argument: read from the checkpoint's `args` where train.py
+stored them, else the default 0.01. Checkpoints without `latent_avg` (those written by
+rosinality's own train.py) get w_avg estimated at load.
 """
 
 from __future__ import annotations
 
+import argparse
 import math
 import pickle
 import re
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +56,10 @@ _DROPPED = re.compile(r".*\.(blur|upsample)\.kernel")
 def read_rosinality(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     """Load a rosinality checkpoint as data (weights_only) -> (NVlabs init_kwargs, tensors)."""
     try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        # rosinality's train.py also stores its argparse.Namespace: a plain attribute bag,
+        # allowed by name (building one runs no code); everything else stays refused.
+        with _allowing_namespace():
+            checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ModelError(f"{path}: not a readable PyTorch checkpoint ({first})") from err
@@ -62,8 +68,18 @@ def read_rosinality(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]
         raise ModelError(f"{path}: no 'g_ema' generator state in this checkpoint ({keys}); "
                          "performer reads rosinality stylegan2-pytorch .pt files")
     latent_avg = checkpoint.get("latent_avg")
-    return to_nvlabs(checkpoint["g_ema"], latent_avg if torch.is_tensor(latent_avg) else None,
-                     path)
+    init_kwargs, tensors = to_nvlabs(
+        checkpoint["g_ema"], latent_avg if torch.is_tensor(latent_avg) else None, path)
+    lr_mlp = getattr(checkpoint.get("args"), "lr_mlp", None)  # train.py's argument, if any
+    if isinstance(lr_mlp, (int, float)):
+        init_kwargs["mapping_kwargs"]["lr_multiplier"] = float(lr_mlp)
+    return init_kwargs, tensors
+
+
+def _allowing_namespace() -> AbstractContextManager[object]:
+    """torch >= 2.5 can allow a named class in weights-only loads; older ones refuse it."""
+    safe_globals = getattr(torch.serialization, "safe_globals", None)
+    return safe_globals([argparse.Namespace]) if safe_globals else nullcontext()
 
 
 def _layer_names(log_size: int) -> list[tuple[str, str]]:
