@@ -45,6 +45,18 @@ _SCALAR_KINDS = frozenset("biufc")
 _MEMO_PUTS = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
 _MAX_MEMO_INDEX = 1 << 22
 _TENSORFLOW_MODULE = "dnnlib.tflib"
+# The Generator's own constructor arguments; any others configure its synthesis network.
+_GENERATOR_ARGUMENTS = frozenset(
+    {
+        "z_dim",
+        "c_dim",
+        "w_dim",
+        "img_resolution",
+        "img_channels",
+        "mapping_kwargs",
+        "synthesis_kwargs",
+    }
+)
 # Keys of an nn.Module `__dict__` that are bookkeeping rather than attributes.
 _MODULE_BOOKKEEPING = frozenset({"training"})
 
@@ -53,6 +65,9 @@ _MODULE_BOOKKEEPING = frozenset({"training"})
 class NVlabsCheckpoint:
     """One network read from an NVlabs pickle, as data only.
 
+    `init_kwargs` are the recorded constructor arguments as plain Python values; for a
+    Generator, synthesis arguments are always nested under 'synthesis_kwargs' (the
+    stylegan3 repository records them flat) and 'mapping_kwargs' is always present.
     `tensors` names every parameter and buffer as `network.state_dict()` would (floating
     tensors as float32 on the CPU); `attributes` holds each module's plain attributes by
     dotted path ('synthesis.b8.conv0.conv_clamp'); `class_names` maps each module's dotted
@@ -238,6 +253,8 @@ def read_nvlabs_pickle(path: Path, network: str = "G_ema") -> NVlabsCheckpoint:
         raise ModelError(f"{path}: malformed network state ({type(error).__name__})") from None
     if not isinstance(init_kwargs, dict):
         raise ModelError(f"{path}: the network's constructor arguments are not a dict")
+    if root.class_name == "Generator":
+        init_kwargs = _nest_synthesis_kwargs(init_kwargs)
     return NVlabsCheckpoint(
         path=path,
         init_kwargs=init_kwargs,
@@ -412,6 +429,23 @@ class _Walk:
             if tensor.is_floating_point():
                 tensor = tensor.to(torch.float32)
             self.tensors[full] = tensor.contiguous()
+
+
+def _nest_synthesis_kwargs(init_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """One layout for both repositories' StyleGAN2 Generator arguments.
+
+    stylegan2-ada-pytorch records `synthesis_kwargs={...}`; the StyleGAN2 Generator of the
+    stylegan3 repository takes them as `**synthesis_kwargs`, so they sit at the top level.
+    Everything that is not one of the Generator's own arguments is moved into
+    `synthesis_kwargs`, where the ada-pytorch layout has it.
+    """
+    nested = dict(init_kwargs)
+    synthesis = dict(nested.get("synthesis_kwargs") or {})
+    for key in [key for key in nested if key not in _GENERATOR_ARGUMENTS]:
+        synthesis[key] = nested.pop(key)
+    nested["synthesis_kwargs"] = synthesis
+    nested.setdefault("mapping_kwargs", {})
+    return nested
 
 
 def _join(prefix: str, name: str) -> str:

@@ -401,17 +401,45 @@ class Generator(Persistent):
         self.w_dim = init_kwargs["w_dim"]
         self.img_resolution = init_kwargs["img_resolution"]
         self.img_channels = init_kwargs["img_channels"]
+        synthesis = _synthesis_arguments(init_kwargs)
         self.synthesis = SynthesisNetwork(
-            gen,
-            self.w_dim,
-            self.img_resolution,
-            self.img_channels,
-            **init_kwargs["synthesis_kwargs"],
+            gen, self.w_dim, self.img_resolution, self.img_channels, **synthesis
         )
         self.num_ws = self.synthesis.num_ws
+        mapping = {
+            key: value
+            for key, value in init_kwargs["mapping_kwargs"].items()
+            if key in ("num_layers", "lr_multiplier", "w_avg_beta")
+        }
         self.mapping = MappingNetwork(
-            gen, self.z_dim, self.c_dim, self.w_dim, self.num_ws, **init_kwargs["mapping_kwargs"]
+            gen, self.z_dim, self.c_dim, self.w_dim, self.num_ws, **mapping
         )
+
+
+# Arguments that the writers may record with their default value only.
+_DEFAULTS = {
+    "architecture": "skip",
+    "resample_filter": FILTER_TAPS,
+    "use_noise": True,
+    "activation": "lrelu",
+    "fused_modconv_default": "inference_only",
+    "embed_features": None,
+    "layer_features": None,
+}
+_GENERATOR_OWN = ("z_dim", "c_dim", "w_dim", "img_resolution", "img_channels", "mapping_kwargs")
+
+
+def _synthesis_arguments(init_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The synthesis network's arguments, nested (ada-pytorch) or flat (stylegan3 repo)."""
+    arguments = dict(init_kwargs.get("synthesis_kwargs", {}))
+    arguments.update(
+        (key, value)
+        for key, value in init_kwargs.items()
+        if key not in _GENERATOR_OWN and key != "synthesis_kwargs"
+    )
+    for key, default in _DEFAULTS.items():
+        assert arguments.pop(key, default) == default, key
+    return arguments
 
 
 class Conv2dLayer(Persistent):
@@ -486,6 +514,9 @@ class AugmentPipe(Persistent):
 # Writers.
 
 
+LAYOUTS = ("ada", "ada-converted", "stylegan3-repo")
+
+
 def generator_init_kwargs(
     *,
     resolution: int,
@@ -497,22 +528,45 @@ def generator_init_kwargs(
     z_dim: int,
     w_dim: int,
     mapping_layers: int,
+    layout: str = "ada",
 ) -> EasyDict:
-    """G's constructor arguments as train.py records them (EasyDicts inside)."""
-    return EasyDict(
-        z_dim=z_dim,
-        w_dim=w_dim,
-        mapping_kwargs=EasyDict(num_layers=mapping_layers),
-        synthesis_kwargs=EasyDict(
-            channel_base=channel_base,
-            channel_max=channel_max,
-            num_fp16_res=num_fp16_res,
-            conv_clamp=conv_clamp,
-        ),
-        c_dim=c_dim,
-        img_resolution=resolution,
-        img_channels=3,
+    """G's constructor arguments as each origin records them (EasyDicts inside).
+
+    'ada': stylegan2-ada-pytorch's train.py. 'ada-converted': its legacy.py converting a
+    TensorFlow network (every mapping and synthesis argument spelled out, as in NVlabs'
+    published pickles). 'stylegan3-repo': the StyleGAN2 config of the stylegan3
+    repository, whose Generator takes the synthesis arguments flat.
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}")
+    mapping = EasyDict(num_layers=mapping_layers)
+    synthesis = EasyDict(
+        channel_base=channel_base,
+        channel_max=channel_max,
+        num_fp16_res=num_fp16_res,
+        conv_clamp=conv_clamp,
     )
+    if layout == "ada-converted":
+        mapping.update(
+            embed_features=None,
+            layer_features=None,
+            activation="lrelu",
+            lr_multiplier=0.01,
+            w_avg_beta=0.995,
+        )
+        synthesis.update(
+            architecture="skip",
+            resample_filter=[1, 3, 3, 1],  # as legacy.py records it
+            use_noise=True,
+            activation="lrelu",
+        )
+    common = EasyDict(z_dim=z_dim, w_dim=w_dim, mapping_kwargs=mapping)
+    if layout == "stylegan3-repo":
+        common.update(synthesis, fused_modconv_default="inference_only")
+    else:
+        common.update(synthesis_kwargs=synthesis)
+    common.update(c_dim=c_dim, img_resolution=resolution, img_channels=3)
+    return common
 
 
 def write_nvlabs_pickle(
@@ -529,9 +583,11 @@ def write_nvlabs_pickle(
     mapping_layers: int = 2,
     seed: int = 0,
     include_g_ema: bool = True,
+    layout: str = "ada",
 ) -> dict[str, torch.Tensor]:
     """Writes a snapshot pickle with random weights; returns G_ema's state_dict (or G's).
 
+    `layout` picks how the constructor arguments are recorded (see generator_init_kwargs).
     The defaults keep a 32 px network small (64 channels at most) so tests stay fast;
     pass channel_base=32768, channel_max=512, z_dim=w_dim=512, mapping_layers=8 for the
     real proportions.
@@ -548,6 +604,7 @@ def write_nvlabs_pickle(
             z_dim=z_dim,
             w_dim=w_dim,
             mapping_layers=mapping_layers,
+            layout=layout,
         )
         G = Generator(gen, init_kwargs).eval()
         G_ema = Generator(gen, init_kwargs).eval()

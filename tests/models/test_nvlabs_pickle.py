@@ -467,3 +467,35 @@ def test_corrupted_bytes_load_or_raise_model_error(
     for where, value in edits:
         data[int(where * len(data))] = value
     only_model_errors(tmp_path / "corrupt.pkl", bytes(data))
+
+
+@pytest.mark.parametrize("layout", fixtures.LAYOUTS)
+def test_synthesis_arguments_are_nested_whatever_repository_wrote_them(
+    tmp_path: Path, layout: str
+) -> None:
+    path = tmp_path / f"{layout}.pkl"
+    written = fixtures.write_nvlabs_pickle(path, conv_clamp=256, num_fp16_res=1, layout=layout)
+
+    checkpoint = read_nvlabs_pickle(path)
+
+    init_kwargs = checkpoint.init_kwargs
+    assert set(init_kwargs) == {
+        "z_dim",
+        "c_dim",
+        "w_dim",
+        "img_resolution",
+        "img_channels",
+        "mapping_kwargs",
+        "synthesis_kwargs",
+    }
+    synthesis = init_kwargs["synthesis_kwargs"]
+    assert synthesis["channel_base"] == 512 and synthesis["channel_max"] == 64
+    assert synthesis["num_fp16_res"] == 1 and synthesis["conv_clamp"] == 256
+    assert init_kwargs["mapping_kwargs"]["num_layers"] == 2
+    if layout == "ada-converted":
+        assert synthesis["resample_filter"] == [1, 3, 3, 1]
+        assert init_kwargs["mapping_kwargs"]["lr_multiplier"] == 0.01
+    if layout == "stylegan3-repo":
+        assert synthesis["fused_modconv_default"] == "inference_only"
+    json.dumps(init_kwargs)
+    assert sorted(checkpoint.tensors) == sorted(written)
