@@ -141,7 +141,16 @@ def _load_storage(payload: object) -> torch.storage.TypedStorage:
     """A tensor storage from its `torch.save` bytes, read in weights-only mode."""
     if not isinstance(payload, bytes):
         _refuse("a tensor storage that is not stored as bytes")
-    storage = torch.load(io.BytesIO(payload), weights_only=True, map_location="cpu")
+    try:
+        storage = torch.load(io.BytesIO(payload), weights_only=True, map_location="cpu")
+    except pickle.UnpicklingError:
+        # torch's weights-only loader refused something inside; its message would
+        # suggest loading without that protection, so it is not repeated.
+        raise ValueError(
+            "corrupt or unsafe tensor storage (rejected in weights-only mode)"
+        ) from None
+    except Exception as error:
+        raise ValueError(f"corrupt tensor storage ({_first_line(error)})") from None
     if not isinstance(storage, torch.storage.TypedStorage):
         _refuse(f"a tensor storage payload holding {type(storage).__name__}")
     return storage
@@ -236,25 +245,26 @@ class _TensorFlowPickle(Exception):
 def read_nvlabs_pickle(path: Path, network: str = "G_ema") -> NVlabsCheckpoint:
     """Reads one network (default `G_ema`, else `G`) of an NVlabs pickle, as data.
 
+    A file holding a single pickled network instead of a snapshot dict gives that network.
     Raises ModelError with a one-line message naming the file for anything that is not a
     readable StyleGAN2 PyTorch pickle.
     """
     path = Path(path)
     data = _unpickle(path)
-    root = _select_network(path, data, network)
-    _reject_stylegan3(path, root)
     walk = _Walk(path)
     try:
+        root = _select_network(path, data, network)
+        _reject_stylegan3(path, root)
         walk.module(root, "")
         init_kwargs = _plain(root.state.get("_init_kwargs", {}))
+        if not isinstance(init_kwargs, dict):
+            raise ModelError(f"{path}: the network's constructor arguments are not a dict")
+        if root.class_name == "Generator":
+            init_kwargs = _nest_synthesis_kwargs(init_kwargs)
     except ModelError:
         raise
-    except Exception as error:
-        raise ModelError(f"{path}: malformed network state ({type(error).__name__})") from None
-    if not isinstance(init_kwargs, dict):
-        raise ModelError(f"{path}: the network's constructor arguments are not a dict")
-    if root.class_name == "Generator":
-        init_kwargs = _nest_synthesis_kwargs(init_kwargs)
+    except Exception as error:  # a hand-made state can have any shape
+        raise ModelError(f"{path}: malformed network state ({_first_line(error)})") from None
     return NVlabsCheckpoint(
         path=path,
         init_kwargs=init_kwargs,
@@ -306,8 +316,14 @@ def _scan(path: Path, data: mmap.mmap) -> None:
         message = str(error)
         if "exhausted" in message or "remain" in message:
             raise ModelError(f"{path} is truncated: the pickle ends early") from None
-        reason = message.splitlines()[0] if message else type(error).__name__
-        raise ModelError(f"{path} is not a readable pickle: {reason}") from None
+        raise ModelError(f"{path} is not a readable pickle: {_first_line(error)}") from None
+
+
+def _first_line(error: Exception) -> str:
+    """An exception as one short line, for a message that must stay on one line."""
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else type(error).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _tensorflow_message(path: Path) -> str:
@@ -332,9 +348,9 @@ def _load(path: Path, data: mmap.mmap) -> object:
         except RecursionError:
             raise ModelError(f"{path} is not a readable pickle: nested too deeply") from None
         except Exception as error:
-            message = str(error)
-            reason = message.splitlines()[0] if message else type(error).__name__
-            raise ModelError(f"{path} is not a readable model pickle: {reason}") from None
+            raise ModelError(
+                f"{path} is not a readable model pickle: {_first_line(error)}"
+            ) from None
 
 
 def _select_network(path: Path, data: object, network: str) -> _PersistentObject:
@@ -440,7 +456,10 @@ def _nest_synthesis_kwargs(init_kwargs: dict[str, Any]) -> dict[str, Any]:
     `synthesis_kwargs`, where the ada-pytorch layout has it.
     """
     nested = dict(init_kwargs)
-    synthesis = dict(nested.get("synthesis_kwargs") or {})
+    recorded = nested.get("synthesis_kwargs") or {}
+    if not isinstance(recorded, dict):
+        raise TypeError("synthesis_kwargs is not a dict")
+    synthesis = dict(recorded)
     for key in [key for key in nested if key not in _GENERATOR_ARGUMENTS]:
         synthesis[key] = nested.pop(key)
     nested["synthesis_kwargs"] = synthesis

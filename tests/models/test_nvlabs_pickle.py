@@ -8,11 +8,13 @@ to be live (plain `pickle` runs them, in a child process) and then shown not to 
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import math
 import os
 import pickle
+import struct
 import subprocess
 import sys
 import textwrap
@@ -20,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
@@ -499,3 +502,127 @@ def test_synthesis_arguments_are_nested_whatever_repository_wrote_them(
         assert synthesis["fused_modconv_default"] == "inference_only"
     json.dumps(init_kwargs)
     assert sorted(checkpoint.tensors) == sorted(written)
+
+
+def test_numpy_object_dtypes_and_arrays_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "numpy.pkl"
+    path.write_bytes(pickle.dumps({"G_ema": np.dtype(object)}))
+    with pytest.raises(ModelError, match=r"refused numpy dtype 'O8'"):
+        read_nvlabs_pickle(path)
+    path.write_bytes(pickle.dumps({"G_ema": np.arange(3)}))
+    with pytest.raises(
+        ModelError, match=r"refused global 'numpy\._core\.multiarray\._reconstruct'"
+    ):
+        read_nvlabs_pickle(path)
+
+
+def _text(value: str) -> bytes:
+    data = value.encode()
+    return b"X" + len(data).to_bytes(4, "little") + data
+
+
+def _storage_payload() -> bytes:
+    buffer = io.BytesIO()
+    torch.save(
+        torch.arange(6, dtype=torch.float32).untyped_storage(),
+        buffer,
+        _use_new_zipfile_serialization=False,
+    )
+    payload = buffer.getvalue()
+    return b"B" + len(payload).to_bytes(4, "little") + payload
+
+
+# A grammar of pickled values: numbers, the words a snapshot uses, a real storage payload,
+# containers, and calls of every allowed global (and a refused one) with arguments of
+# any shape, persistent objects with random states included. Everything it builds is a
+# well-formed pickle, so the fuzzing reaches the allowed functions and the state walk.
+GLOBALS = [
+    ("collections", "OrderedDict"),
+    ("builtins", "set"),
+    ("_codecs", "encode"),
+    ("dnnlib.util", "EasyDict"),
+    ("numpy", "dtype"),
+    ("numpy._core.multiarray", "scalar"),
+    ("torch._utils", "_rebuild_tensor_v2"),
+    ("torch._utils", "_rebuild_parameter"),
+    ("torch.storage", "_load_from_bytes"),
+    ("torch_utils.persistence", "_reconstruct_persistent_obj"),
+    ("os", "system"),
+]
+WORDS = [
+    "G_ema",
+    "G",
+    "type",
+    "class",
+    "class_name",
+    "state",
+    "_modules",
+    "_parameters",
+    "_buffers",
+    "_init_kwargs",
+    "_non_persistent_buffers_set",
+    "synthesis",
+    "input",
+    "L0_36_512",
+    "synthesis_kwargs",
+    "weight",
+    "f8",
+    "O8",
+    "latin1",
+    "SynthesisInput",
+]
+STORAGE = _storage_payload()
+
+leaves = st.one_of(
+    st.just(b"N"),
+    st.sampled_from([b"\x88", b"\x89"]),
+    st.integers(-(2**31), 2**31 - 1).map(lambda n: b"J" + n.to_bytes(4, "little", signed=True)),
+    st.floats(allow_nan=True).map(lambda x: b"G" + struct.pack(">d", x)),
+    st.sampled_from(WORDS).map(_text),
+    st.binary(max_size=16).map(lambda b: b"C" + bytes([len(b)]) + b),
+    st.just(STORAGE),
+)
+
+
+def _containers(children: st.SearchStrategy[bytes]) -> st.SearchStrategy[bytes]:
+    items = st.lists(children, max_size=5).map(b"".join)
+    pairs = st.lists(st.tuples(st.sampled_from(WORDS).map(_text), children), max_size=5).map(
+        lambda kv: b"".join(k + v for k, v in kv)
+    )
+    calls = st.tuples(st.sampled_from(GLOBALS), items).map(
+        lambda call: f"c{call[0][0]}\n{call[0][1]}\n".encode() + b"(" + call[1] + b"tR"
+    )
+    return st.one_of(
+        items.map(lambda body: b"(" + body + b"l"),
+        items.map(lambda body: b"(" + body + b"t"),
+        pairs.map(lambda body: b"(" + body + b"d"),
+        calls,
+        pairs.map(
+            lambda body: (
+                b"ctorch_utils.persistence\n_reconstruct_persistent_obj\n("
+                + b"("
+                + _text("type")
+                + _text("class")
+                + _text("class_name")
+                + _text("SynthesisNetwork")
+                + _text("state")
+                + b"("
+                + body
+                + b"d"
+                + b"d"
+                + b"tR"
+            )
+        ),
+    )
+
+
+pickled_values = st.recursive(leaves, _containers, max_leaves=30)
+
+
+@FUZZ
+@given(value=pickled_values, as_snapshot=st.booleans())
+def test_well_formed_pickles_of_anything_load_or_raise_model_error(
+    tmp_path: Path, value: bytes, as_snapshot: bool
+) -> None:
+    body = b"(" + _text("G_ema") + value + b"d" if as_snapshot else value
+    only_model_errors(tmp_path / "anything.pkl", b"\x80\x04" + body + b".")
