@@ -755,3 +755,22 @@ def write_persistent_pickle(path: Path, meta: dict[str, Any]) -> None:
     """A snapshot whose 'G_ema' is one persistent object described by `meta` as given."""
     with stand_in_modules():
         _dump(path, {"G_ema": _PersistentCall(meta)})
+
+
+def write_malicious_storage_pickle(path: Path, command: str) -> None:
+    """A snapshot whose one tensor's storage bytes, loaded as torch does, run `command`.
+
+    torch's own `_load_from_bytes` reads the bytes with `torch.load(weights_only=False)`,
+    whose first step unpickles them: here that pickle calls `os.system(command)`.
+    """
+    payload = b"\x80\x02cos\nsystem\n(" + _unicode(command) + b"tR."
+    tensor = (
+        b"ctorch._utils\n_rebuild_tensor_v2\n("
+        + b"ctorch.storage\n_load_from_bytes\n(B"
+        + len(payload).to_bytes(4, "little")
+        + payload
+        + b"tR"
+        + b"K\x00(K\x01t(K\x01t\x89ccollections\nOrderedDict\n)R"
+        + b"tR"
+    )
+    path.write_bytes(b"\x80\x02}" + _unicode("G_ema") + tensor + b"s.")

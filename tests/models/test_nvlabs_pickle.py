@@ -626,3 +626,18 @@ def test_well_formed_pickles_of_anything_load_or_raise_model_error(
 ) -> None:
     body = b"(" + _text("G_ema") + value + b"d" if as_snapshot else value
     only_model_errors(tmp_path / "anything.pkl", b"\x80\x04" + body + b".")
+
+
+def test_a_storage_payload_that_runs_code_is_rejected_and_never_runs(tmp_path: Path) -> None:
+    marker = tmp_path / "storage-payload-ran"
+    path = tmp_path / "evil-storage.pkl"
+    fixtures.write_malicious_storage_pickle(path, f"touch {marker}")
+
+    with pytest.raises(ModelError, match="corrupt or unsafe tensor storage") as raised:
+        read_nvlabs_pickle(path)
+    assert_one_line_about(path, raised.value)
+    assert not marker.exists()
+
+    # Unpickled as torch itself would (torch.storage._load_from_bytes), it runs.
+    plain_unpickle_in_child(path)
+    assert wait_for(marker), "the storage payload did not work in the control"
