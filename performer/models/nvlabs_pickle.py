@@ -210,6 +210,8 @@ _ALLOWED: dict[tuple[str, str], Any] = {
     ("collections", "OrderedDict"): collections.OrderedDict,
     ("builtins", "set"): set,
     ("builtins", "frozenset"): frozenset,
+    ("__builtin__", "set"): set,  # protocol 2 writes Python 2's module names
+    ("__builtin__", "frozenset"): frozenset,
     ("_codecs", "encode"): _encode,
     ("dnnlib.util", "EasyDict"): _EasyDict,
     ("numpy", "dtype"): _dtype,

@@ -584,10 +584,12 @@ def write_nvlabs_pickle(
     seed: int = 0,
     include_g_ema: bool = True,
     layout: str = "ada",
+    protocol: int = pickle.DEFAULT_PROTOCOL,
 ) -> dict[str, torch.Tensor]:
     """Writes a snapshot pickle with random weights; returns G_ema's state_dict (or G's).
 
-    `layout` picks how the constructor arguments are recorded (see generator_init_kwargs).
+    `layout` picks how the constructor arguments are recorded (see generator_init_kwargs);
+    `protocol` the pickle protocol (Python 3.7, which NVlabs' code targeted, wrote 3).
     The defaults keep a 32 px network small (64 channels at most) so tests stay fast;
     pass channel_base=32768, channel_max=512, z_dim=w_dim=512, mapping_layers=8 for the
     real proportions.
@@ -623,14 +625,14 @@ def write_nvlabs_pickle(
         }
         if include_g_ema:
             snapshot["G_ema"] = G_ema
-        _dump(path, snapshot)
+        _dump(path, snapshot, protocol)
     written = G_ema if include_g_ema else G
     return {name: tensor.detach().clone() for name, tensor in written.state_dict().items()}
 
 
-def _dump(path: Path, obj: Any) -> None:
+def _dump(path: Path, obj: Any, protocol: int = pickle.DEFAULT_PROTOCOL) -> None:
     with path.open("wb") as handle:
-        pickle.dump(obj, handle)
+        pickle.dump(obj, handle, protocol=protocol)
 
 
 class StyleGAN3Input(Persistent):
@@ -774,3 +776,23 @@ def write_malicious_storage_pickle(path: Path, command: str) -> None:
         + b"tR"
     )
     path.write_bytes(b"\x80\x02}" + _unicode("G_ema") + tensor + b"s.")
+
+
+def write_single_network_pickle(path: Path) -> dict[str, torch.Tensor]:
+    """A file holding one pickled Generator rather than a snapshot dict."""
+    gen = torch.Generator().manual_seed(4)
+    with stand_in_modules():
+        init_kwargs = generator_init_kwargs(
+            resolution=8,
+            c_dim=0,
+            num_fp16_res=0,
+            conv_clamp=None,
+            channel_base=64,
+            channel_max=8,
+            z_dim=8,
+            w_dim=8,
+            mapping_layers=1,
+        )
+        network = Generator(gen, init_kwargs).eval()
+        _dump(path, network)
+    return {name: tensor.detach().clone() for name, tensor in network.state_dict().items()}

@@ -641,3 +641,25 @@ def test_a_storage_payload_that_runs_code_is_rejected_and_never_runs(tmp_path: P
     # Unpickled as torch itself would (torch.storage._load_from_bytes), it runs.
     plain_unpickle_in_child(path)
     assert wait_for(marker), "the storage payload did not work in the control"
+
+
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_every_pickle_protocol_a_snapshot_may_use(tmp_path: Path, protocol: int) -> None:
+    # Protocol 3 (Python 3.7) pickles sets through builtins.set; protocol 2 bytes through
+    # _codecs.encode. Both are on the allow-list; nothing else changes.
+    path = tmp_path / f"protocol-{protocol}.pkl"
+    written = fixtures.write_nvlabs_pickle(path, protocol=protocol, c_dim=2, conv_clamp=256)
+    checkpoint = read_nvlabs_pickle(path)
+    assert sorted(checkpoint.tensors) == sorted(written)
+    assert all(torch.equal(checkpoint.tensors[name], t) for name, t in written.items())
+    assert checkpoint.init_kwargs["synthesis_kwargs"]["conv_clamp"] == 256
+
+
+def test_a_file_holding_one_network_gives_that_network(tmp_path: Path) -> None:
+    snapshot = tmp_path / "snapshot.pkl"
+    fixtures.write_nvlabs_pickle(snapshot)
+    single = tmp_path / "g_ema-only.pkl"
+    fixtures.write_single_network_pickle(single)
+    checkpoint = read_nvlabs_pickle(single)
+    assert checkpoint.class_names[""] == "Generator"
+    assert "synthesis.b4.const" in checkpoint.tensors
