@@ -231,8 +231,8 @@ def test_g_ema_is_the_default_and_g_can_be_asked_for(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# Refused content. Each payload is first shown to work with a plain unpickler in a child
-# process, so "the file was not created" proves the refusal, not a broken payload.
+# Refused content. Each payload is also run by a plain unpickler in a child process, so
+# "the file was not created" proves the refusal, not a broken payload.
 
 
 def plain_unpickle_in_child(path: Path) -> subprocess.CompletedProcess[str]:
@@ -251,26 +251,22 @@ def wait_for(path: Path, seconds: float = 5.0) -> bool:
     return path.exists()
 
 
-def malicious_calls(marker: Path) -> list[Any]:
-    return [
-        pytest.param("os", "system", (f"touch {marker}",), id="os.system"),
-        pytest.param("posix", "system", (f"touch {marker}",), id="posix.system"),
-        pytest.param("builtins", "eval", (f"open({str(marker)!r}, 'w').close()",), id="eval"),
-        pytest.param("builtins", "exec", (f"open({str(marker)!r}, 'w').close()",), id="exec"),
-        pytest.param("subprocess", "Popen", (["touch", str(marker)],), id="subprocess.Popen"),
-    ]
+# (module, name, arguments) of classic payloads; "{marker}" becomes the file each creates.
+MALICIOUS_CALLS = [
+    pytest.param("os", "system", ["touch {marker}"], id="os.system"),
+    pytest.param("posix", "system", ["touch {marker}"], id="posix.system"),
+    pytest.param("builtins", "eval", ["open('{marker}', 'w').close()"], id="eval"),
+    pytest.param("builtins", "exec", ["open('{marker}', 'w').close()"], id="exec"),
+    pytest.param("subprocess", "Popen", [["touch", "{marker}"]], id="subprocess.Popen"),
+]
 
 
-MARKER_NAME = "side-effect-happened"
-
-
-@pytest.mark.parametrize(("module", "name", "args"), malicious_calls(Path(MARKER_NAME)))
+@pytest.mark.parametrize(("module", "name", "templates"), MALICIOUS_CALLS)
 def test_a_malicious_reduce_is_refused_and_never_runs(
-    tmp_path: Path, module: str, name: str, args: tuple[Any, ...]
+    tmp_path: Path, module: str, name: str, templates: list[Any]
 ) -> None:
-    marker = tmp_path / MARKER_NAME
-    # The parametrized args name the marker relatively; point them into tmp_path.
-    args = tuple(_into(tmp_path, arg) for arg in args)
+    marker = tmp_path / "side-effect-happened"
+    args = [_with_marker(template, marker) for template in templates]
     path = tmp_path / "evil.pkl"
     fixtures.write_malicious_pickle(path, module, name, *args)
 
@@ -287,10 +283,10 @@ def test_a_malicious_reduce_is_refused_and_never_runs(
     assert wait_for(marker), f"the {module}.{name} payload did not work in the control"
 
 
-def _into(directory: Path, arg: Any) -> Any:
-    if isinstance(arg, list):
-        return [_into(directory, item) for item in arg]
-    return arg.replace(MARKER_NAME, str(directory / MARKER_NAME))
+def _with_marker(template: Any, marker: Path) -> Any:
+    if isinstance(template, list):
+        return [_with_marker(item, marker) for item in template]
+    return template.format(marker=marker)
 
 
 def test_module_source_is_never_executed(tmp_path: Path) -> None:
