@@ -342,7 +342,10 @@ def _load(path: Path, data: mmap.mmap) -> object:
         try:
             return _RestrictedUnpickler(data).load()
         except _Refused as refusal:
-            raise ModelError(f"refused {refusal} in {path}: performer loads only weights") from None
+            raise ModelError(
+                f"refused {refusal} in {path}: a StyleGAN2 pickle needs nothing else, "
+                "and performer never runs code from a model file"
+            ) from None
         except _TensorFlowPickle:
             raise ModelError(_tensorflow_message(path)) from None
         except EOFError:
@@ -409,7 +412,7 @@ class _Walk:
 
     def module(self, obj: _PersistentObject, prefix: str) -> None:
         if any(seen is obj for seen in self._seen):
-            raise ModelError(f"{self.path}: module {prefix!r} contains itself")
+            raise ModelError(f"{self.path}: module {prefix!r} appears twice in the network")
         self._seen.append(obj)
         self.class_names[prefix] = obj.class_name
         state = obj.state
