@@ -659,3 +659,31 @@ def test_a_file_holding_one_network_gives_that_network(tmp_path: Path) -> None:
     checkpoint = read_nvlabs_pickle(single)
     assert checkpoint.class_names[""] == "Generator"
     assert "synthesis.b4.const" in checkpoint.tensors
+
+
+def test_a_network_that_contains_itself_is_malformed_not_endless(tmp_path: Path) -> None:
+    # A persistent Generator whose state's _modules, filled in after it was built through
+    # the memo, holds the Generator itself.
+    reconstruct = b"ctorch_utils.persistence\n_reconstruct_persistent_obj\n("
+    meta = (
+        b"}"
+        + _text("type")
+        + _text("class")
+        + b"s"
+        + _text("class_name")
+        + _text("Generator")
+        + b"s"
+        + _text("state")
+        + b"}"
+        + _text("_modules")
+        + b"}q\x01"
+        + b"s"
+        + b"s"
+    )
+    tie_the_knot = b"h\x01" + _text("x") + b"h\x02" + b"s0"
+    data = b"\x80\x02}" + _text("G_ema") + reconstruct + meta + b"tRq\x02" + tie_the_knot + b"s."
+    path = tmp_path / "cycle.pkl"
+    path.write_bytes(data)
+    with pytest.raises(ModelError, match=r"module 'x' appears twice") as raised:
+        read_nvlabs_pickle(path)
+    assert_one_line_about(path, raised.value)
