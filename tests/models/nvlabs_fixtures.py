@@ -445,9 +445,17 @@ def _synthesis_arguments(init_kwargs: dict[str, Any]) -> dict[str, Any]:
 class Conv2dLayer(Persistent):
     class_name = "Conv2dLayer"
 
-    def __init__(self, gen: torch.Generator, in_ch: int, out_ch: int, kernel: int, down: int):
+    def __init__(
+        self,
+        gen: torch.Generator,
+        in_ch: int,
+        out_ch: int,
+        kernel: int,
+        down: int,
+        bias: bool = True,
+    ) -> None:
         super().__init__()
-        self.record_init(in_ch, out_ch, kernel_size=kernel, down=down)
+        self.record_init(in_ch, out_ch, kernel_size=kernel, bias=bias, down=down)
         self.activation = "lrelu"
         self.up = 1
         self.down = down
@@ -457,7 +465,8 @@ class Conv2dLayer(Persistent):
         self.weight_gain = 1 / np.sqrt(in_ch * kernel**2)
         self.act_gain = SQRT2
         self.weight = _frozen(torch.randn([out_ch, in_ch, kernel, kernel], generator=gen))
-        self.bias = _frozen(torch.zeros([out_ch]))
+        # Without a bias NVlabs sets `self.bias = None`: an attribute, not a parameter.
+        self.bias = _frozen(0.1 * torch.randn([out_ch], generator=gen)) if bias else None
 
 
 class DiscriminatorBlock(Persistent):
@@ -476,7 +485,7 @@ class DiscriminatorBlock(Persistent):
             self.fromrgb = Conv2dLayer(gen, 3, tmp, 1, 1)
         self.conv0 = Conv2dLayer(gen, tmp, tmp, 3, 1)
         self.conv1 = Conv2dLayer(gen, tmp, out_ch, 3, 2)
-        self.skip = Conv2dLayer(gen, tmp, out_ch, 1, 2)
+        self.skip = Conv2dLayer(gen, tmp, out_ch, 1, 2, bias=False)
 
 
 class Discriminator(Persistent):
@@ -495,7 +504,33 @@ class Discriminator(Persistent):
                 f"b{res}",
                 DiscriminatorBlock(gen, 0 if index == 0 else channels, channels, res),
             )
-        self.b4 = FullyConnectedLayer(gen, channels * 16, channels, activation="lrelu")
+        self.b4 = DiscriminatorEpilogue(gen, channels)
+
+
+class MinibatchStdLayer(Persistent):
+    class_name = "MinibatchStdLayer"
+
+    def __init__(self, group_size: int = 4, num_channels: int = 1) -> None:
+        super().__init__()
+        self.record_init(group_size=group_size, num_channels=num_channels)
+        self.group_size = group_size
+        self.num_channels = num_channels
+
+
+class DiscriminatorEpilogue(Persistent):
+    class_name = "DiscriminatorEpilogue"
+
+    def __init__(self, gen: torch.Generator, channels: int) -> None:
+        super().__init__()
+        self.record_init(channels, cmap_dim=0, resolution=4, img_channels=3)
+        self.in_channels = channels
+        self.cmap_dim = 0
+        self.resolution = 4
+        self.architecture = "resnet"
+        self.mbstd = MinibatchStdLayer()
+        self.conv = Conv2dLayer(gen, channels + 1, channels, 3, 1)
+        self.fc = FullyConnectedLayer(gen, channels * 16, channels, activation="lrelu")
+        self.out = FullyConnectedLayer(gen, channels, 1)
 
 
 class AugmentPipe(Persistent):
