@@ -34,6 +34,8 @@ import torch
 
 from performer.models.base import ModelError
 
+__all__ = ["NVlabsCheckpoint", "read_nvlabs_pickle"]
+
 log = logging.getLogger(__name__)
 
 # Classes whose `state` carries StyleGAN3's alias-free synthesis network.
