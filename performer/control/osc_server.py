@@ -68,8 +68,19 @@ def _shown(address: str, limit: int = 80) -> str:
     return address if len(address) <= limit else address[:limit] + "..."
 
 
+def _address_of(name: str) -> str:
+    """An allow-list entry as the IP address senders arrive from (names are looked up once)."""
+    try:
+        return socket.gethostbyname(name)
+    except OSError:
+        log.warning("OSC: cannot resolve %r in --osc-allow; it matches nothing", name)
+        return name
+
+
 def open_socket(host: str, port: int) -> socket.socket:
     """A bound UDP socket, or OscPortError with a message a performer can act on."""
+    if not 0 <= port <= 65535:
+        raise OscPortError(f"OSC port {port} is out of range (1..65535)")
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
     except socket.gaierror as err:
@@ -104,7 +115,7 @@ class OscServer:
         quiet_python_osc()
         self.registry = registry
         self.table = table
-        self.allow = frozenset(allow)
+        self.allow = frozenset(_address_of(name) for name in allow)
         self.counters = OscCounters()
         self.last_sender: tuple[str, int] | None = None
         self._warnings = RateLimitedWarnings()

@@ -192,6 +192,8 @@ class OscQueryServer:
             def log_message(self, format: str, *args: Any) -> None:
                 log.debug("OSCQuery: " + format, *args)
 
+        if not 0 <= port <= 65535:
+            raise OscQueryError(f"OSCQuery port {port} is out of range (1..65535)")
         try:
             self._http = ThreadingHTTPServer((host, port), Handler)
         except OSError as err:

@@ -154,6 +154,8 @@ def test_a_port_in_use_is_one_clear_error() -> None:
     with pytest.raises(OscPortError, match=f"UDP port {port} on 127.0.0.1 is already in use"):
         OscServer(registry, AddressTable(registry.params()), "127.0.0.1", port)
     taken.close()
+    with pytest.raises(OscPortError, match="out of range"):
+        OscServer(registry, AddressTable(registry.params()), "127.0.0.1", 70000)
     with pytest.raises(OscPortError, match="not an address"):
         OscServer(registry, AddressTable(registry.params()), "no-such-host.invalid", 0)
 
