@@ -94,8 +94,8 @@ def _number(arg: OscArg, route: Route) -> float | None:
     """A finite number from an int, float or bool argument; None for other types."""
     if isinstance(arg, bool):
         return 1.0 if arg else 0.0
-    if isinstance(arg, int):
-        return float(arg) if abs(arg) < 2**63 else math.copysign(math.inf, arg)
+    if isinstance(arg, int):  # OSC ints are at most 64-bit: float() is exact enough
+        return float(arg)
     if isinstance(arg, float):
         if not math.isfinite(arg):
             raise OscValueError(f"{route.address}: {arg} is not a value")
@@ -138,8 +138,6 @@ def decode(route: Route, args: Sequence[OscArg]) -> ParamChange | None:
     if param.kind is Kind.TRIGGER:
         return ParamChange(param.name, True, SOURCE) if number != 0.0 else None
     if route.raw:
-        if math.isinf(number):  # a huge int: clamp like any out-of-range value
-            number = param.maximum if number > 0 else param.minimum
         value: Value = param.coerce(number)
     else:
         value = param.from_normalized(min(max(number, 0.0), 1.0))
