@@ -222,9 +222,13 @@ class OscQueryServer:
 def advertise(host: str, osc_port: int, http_port: int) -> Callable[[], None] | None:
     """Announce both services over zeroconf if the package is there; returns the undo.
 
-    Registration probes the network for a few seconds, so it runs on its own thread; any
-    failure (no package, no multicast) is one debug line, never an error.
+    Only for a show listening beyond loopback (a 127.0.0.1 address is of no use to other
+    machines). Registration probes the network for a few seconds, so it runs on its own
+    thread; any failure (no package, no multicast) is one line, never an error.
     """
+    if host.startswith("127.") or host in ("localhost", "::1"):
+        log.debug("OSC listens on loopback only: not advertised over zeroconf")
+        return None
     try:
         from zeroconf import ServiceInfo, Zeroconf
     except ImportError:
@@ -232,25 +236,33 @@ def advertise(host: str, osc_port: int, http_port: int) -> Callable[[], None] | 
         return None
     address = host if host not in ("0.0.0.0", "") else _local_address()
     name = f"{NAME} on {socket.gethostname()}"
-    infos = [
-        ServiceInfo(kind, f"{name}.{kind}", addresses=[socket.inet_aton(address)], port=port)
-        for kind, port in (("_oscjson._tcp.local.", http_port), ("_osc._udp.local.", osc_port))
-    ]
+    try:
+        infos = [
+            ServiceInfo(kind, f"{name}.{kind}", addresses=[socket.inet_aton(address)], port=port)
+            for kind, port in (("_oscjson._tcp.local.", http_port), ("_osc._udp.local.", osc_port))
+        ]
+    except (OSError, ValueError) as err:  # e.g. an IPv6 --osc-host
+        log.info("OSCQuery: not advertised over zeroconf (%s)", err)
+        return None
     zeroconf: list[Any] = []
+    stopping = threading.Event()
 
     def register() -> None:
         try:
-            zc = Zeroconf()
-            zeroconf.append(zc)
+            zeroconf.append(Zeroconf())
             for info in infos:
-                zc.register_service(info)
+                zeroconf[0].register_service(info)
             log.info("OSCQuery: advertised over zeroconf as %r", name)
         except Exception as err:  # mDNS unavailable: serving goes on
-            log.info("OSCQuery: not advertised over zeroconf (%s)", err)
+            if not stopping.is_set():
+                log.info("OSCQuery: not advertised over zeroconf (%s)", err)
 
-    threading.Thread(target=register, name="performer-zeroconf", daemon=True).start()
+    registering = threading.Thread(target=register, name="performer-zeroconf", daemon=True)
+    registering.start()
 
     def undo() -> None:
+        stopping.set()
+        registering.join(timeout=0.5)  # a registration still probing is cut short
         for zc in zeroconf:
             try:
                 zc.unregister_all_services()

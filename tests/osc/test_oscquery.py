@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -14,7 +15,7 @@ import torch
 
 from performer.control.osc import OscService
 from performer.control.osc_routing import address_of, feedback_value
-from performer.control.oscquery import find
+from performer.control.oscquery import advertise, find
 from performer.engine import Engine
 from performer.models.stats import ModelStats
 from performer.params import Kind
@@ -129,3 +130,39 @@ def test_a_taken_http_port_leaves_osc_running(
     finally:
         osc.stop()
         taken.close()
+
+
+def test_a_show_on_the_network_is_found_over_zeroconf(
+    engine_factory: Callable[..., Engine], stats: ModelStats
+) -> None:
+    """With the optional zeroconf package (in the test extra), hosts find performer."""
+    from zeroconf import ServiceBrowser, ServiceStateChange, Zeroconf
+
+    engine = engine_factory()
+    session = Session(engine.model, stats, engine.registry, engine, torch.device("cpu"), 0.0)
+    osc = OscService(session, host="0.0.0.0", port=0, targets=[], query_port=0).start()
+    browser_zc = Zeroconf()
+    found: dict[str, int] = {}
+
+    def on_change(zeroconf: Zeroconf, service_type: str, name: str,
+                  state_change: ServiceStateChange) -> None:
+        if state_change is ServiceStateChange.Added:
+            info = zeroconf.get_service_info(service_type, name, timeout=3000)
+            if info is not None and name.startswith("performer on "):
+                found[service_type] = info.port  # type: ignore[assignment]
+
+    try:
+        ServiceBrowser(browser_zc, ["_oscjson._tcp.local.", "_osc._udp.local."],
+                       handlers=[on_change])
+        deadline = time.monotonic() + 15
+        while len(found) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        browser_zc.close()
+        osc.stop()
+    assert osc.query is not None
+    assert found == {"_oscjson._tcp.local.": osc.query.port, "_osc._udp.local.": osc.server.port}
+
+
+def test_a_show_on_loopback_is_not_advertised() -> None:
+    assert advertise("127.0.0.1", 8000, 8001) is None  # no use to other machines
