@@ -8,7 +8,8 @@ as in a show (listener, feedback, state). Figures, never pass/fail.
   engine posts the first frame whose living-neuron count shows the new value. The goal is
   one refresh interval (the engine may have just taken its snapshot) plus one generator step.
 - Jitter: intervals between fresh frames at the display stand-in, p99 / median, while
-  another process sends 1,000 messages a second (as TouchDesigner would), and without it.
+  another process sends 1,000 messages a second (as TouchDesigner would), without it, and
+  with a 10,000 messages a second storm.
 """
 
 from __future__ import annotations
@@ -132,15 +133,16 @@ def _latencies(osc_port: int, mailbox: WatchedMailbox, total: int, samples: int)
     return latencies
 
 
-def _jitter(mailbox: Mailbox[Frame], seconds: float, flood_port: int | None) -> float:
+def _jitter(mailbox: Mailbox[Frame], seconds: float, flood_port: int | None,
+            per_s: int = FLOOD_PER_S) -> float:
     flood = None
     if flood_port is not None:
         flood = subprocess.Popen(
-            [sys.executable, "-c", FLOOD_CODE, str(flood_port), str(FLOOD_PER_S), str(seconds)],
+            [sys.executable, "-c", FLOOD_CODE, str(flood_port), str(per_s), str(seconds)],
             stdout=subprocess.PIPE, text=True)
         time.sleep(0.3)  # let it get going
     with DisplayStandIn(mailbox) as display:
-        time.sleep(seconds - (0.6 if flood else 0.0))
+        time.sleep(max(seconds - (0.3 if flood else 0.0), 0.5))
     if flood is not None:
         out, _ = flood.communicate(timeout=30)
         log.debug("flood sent %s messages", out.strip())
@@ -162,12 +164,16 @@ def osc_figures(session: Session, seconds: float) -> dict[str, float | int]:
     mailbox = WatchedMailbox()
     engine.start(mailbox)
     total = engine.ablation.total
+    # The default --seconds 3 (or more) takes the full 1,000 samples; quick runs take fewer.
+    scale = min(1.0, seconds / 3.0)
     try:
         with DisplayStandIn(mailbox):
-            latencies = _latencies(osc.server.port, mailbox, total, LATENCY_SAMPLES)
-        flood_s = max(seconds, 5.0)
+            latencies = _latencies(osc.server.port, mailbox, total,
+                                   max(50, round(LATENCY_SAMPLES * scale)))
+        flood_s = max(seconds, 5.0) * scale
         quiet = _jitter(mailbox, flood_s, None)
         flooded = _jitter(mailbox, flood_s, osc.server.port)
+        stormed = _jitter(mailbox, flood_s, osc.server.port, per_s=10 * FLOOD_PER_S)
     finally:
         engine.stop()
         osc.stop()
@@ -179,5 +185,6 @@ def osc_figures(session: Session, seconds: float) -> dict[str, float | int]:
         "osc_latency_samples": len(latencies),
         "osc_jitter_quiet": quiet,
         "osc_jitter_ratio": flooded,
+        "osc_jitter_10k": stormed,
         "osc_dropped": counters.dropped,
     }
