@@ -51,7 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help=f"send feedback there (repeatable; default {DEFAULT_OUT}; "
                             "--osc-out none sends none)")
     group.add_argument("--osc-reply", action="store_true",
-                       help="also send feedback to whoever sent the last message")
+                       help="also send feedback to the address and port the last message "
+                            "came from")
     group.add_argument("--osc-allow", action="append", default=[], metavar="IP",
                        help="accept OSC only from this address (repeatable; default: anyone "
                             "who can reach --osc-host)")
