@@ -65,6 +65,13 @@ def settled(server: OscServer, quiet_s: float = 0.3, timeout: float = 20.0) -> N
     raise AssertionError("the listener did not settle")
 
 
+# Random tails behind the openings the parser branches on: a bundle header, an address.
+PREFIXES = st.sampled_from([
+    b"", b"#bundle\x00",
+    b"#bundle\x00" + bytes(8) + b"\x00\x00\x00\x10",
+    b"/performer/ablation/dead\x00\x00\x00\x00,"])
+
+
 def still_listening(server: OscServer, sender: socket.socket, until: Until) -> None:
     """A good message after the bad ones is applied: the listener is alive."""
     before = server.counters.applied
@@ -93,7 +100,8 @@ osc_args = st.one_of(
 
 
 @FUZZ
-@given(datagrams=st.lists(st.binary(max_size=200), min_size=1, max_size=20))
+@given(datagrams=st.lists(st.builds(bytes.__add__, PREFIXES, st.binary(max_size=200)),
+                          min_size=1, max_size=20))
 def test_random_bytes(listening: tuple[OscServer, socket.socket], until: Until,
                       datagrams: list[bytes]) -> None:
     server, sender = listening

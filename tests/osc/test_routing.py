@@ -6,7 +6,7 @@ import math
 import struct
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pythonosc.osc_bundle import OscBundle
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
@@ -232,3 +232,18 @@ def test_parameters_added_later_get_addresses_feedback_and_oscquery() -> None:
     learn = find(tree, "/performer/raw/midi/learn")
     assert learn is not None and learn["RANGE"] == [{"VALS": ["off", "ablation.dead",
                                                               "drift.speed"]}]
+
+
+PREFIXES = st.sampled_from([
+    b"", b"#bundle\x00", b"#bundle\x00" + bytes(8) + b"\x00\x00\x00\x10",
+    b"/performer/ablation/dead\x00\x00\x00\x00,", b"/performer/ablation/dead\x00\x00\x00\x00,f[",
+])
+
+
+@settings(max_examples=1000)
+@given(st.builds(bytes.__add__, PREFIXES, st.binary(max_size=300)))
+def test_decoding_never_raises(dgram: bytes) -> None:
+    packet = decode_packet(TABLE, dgram)
+    for change in packet.changes:
+        param = TABLE.route(address_of(change.name))
+        assert param is not None and param.param.coerce(change.value) == change.value
