@@ -247,3 +247,14 @@ def test_decoding_never_raises(dgram: bytes) -> None:
     for change in packet.changes:
         param = TABLE.route(address_of(change.name))
         assert param is not None and param.param.coerce(change.value) == change.value
+
+
+def test_bundle_time_tags_are_not_waited_for() -> None:
+    """TouchDesigner stamps its bundles with its own clock: they apply at once, never later."""
+    import time
+
+    builder = OscBundleBuilder(time.time() + 3600.0)  # an hour ahead
+    builder.add_content(OscMessage(message("/performer/ablation/dead", 0.5)))  # type: ignore[arg-type]
+    started = time.monotonic()
+    assert changes(builder.build().dgram) == [("ablation.dead", 0.5)]
+    assert time.monotonic() - started < 1.0
