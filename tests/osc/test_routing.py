@@ -250,11 +250,10 @@ def test_decoding_never_raises(dgram: bytes) -> None:
 
 
 def test_bundle_time_tags_are_not_waited_for() -> None:
-    """TouchDesigner stamps its bundles with its own clock: they apply at once, never later."""
+    """TouchDesigner stamps its bundles with its own clock: they apply at once, never later
+    (a decoder that honoured this tag would hold the test for an hour)."""
     import time
 
     builder = OscBundleBuilder(time.time() + 3600.0)  # an hour ahead
     builder.add_content(OscMessage(message("/performer/ablation/dead", 0.5)))  # type: ignore[arg-type]
-    started = time.monotonic()
     assert changes(builder.build().dgram) == [("ablation.dead", 0.5)]
-    assert time.monotonic() - started < 1.0
