@@ -20,6 +20,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from performer.bench_osc import LATENCY_SAMPLES, osc_figures
 from performer.clock import WallClock
 from performer.device import synchronize
 from performer.frame import Frame
@@ -170,6 +171,9 @@ def run_bench(args: argparse.Namespace) -> int:
     figures.update(display)
     figures["pipeline_ratio"] = ratio
     figures["start_to_first_frame_s"] = start_to_first_frame(args.model, args.device)
+    log.info("measuring OSC latency (up to %d samples) and jitter under a flood...",
+             LATENCY_SAMPLES)
+    figures.update(osc_figures(session, args.seconds))
     print(format_table(figures))
     sizes = stylegan_sizes(args.stylegan_sizes, session)
     if sizes:
@@ -200,6 +204,8 @@ GOALS = {
     "pipeline_ratio": ("pipeline / min(generator, display)", ">= 0.9"),
     "ablation_overhead_pct": ("ablation overhead vs bare forward (%)", "<= 3"),
     "start_to_first_frame_s": ("start to first frame (s)", "<= 3"),
+    "osc_latency_p99_ms": ("OSC sent -> first frame using it, p99 (ms)", "<= 25"),
+    "osc_jitter_ratio": ("frame interval p99/median, 1,000 OSC msg/s", "<= 1.5"),
 }
 
 
@@ -209,6 +215,11 @@ def format_table(figures: dict[str, object]) -> str:
         "ablated_generator_fps": "generator with ablation masks (fps)",
         "display_fps": f"display only, {BENCH_SIZE[0]}x{BENCH_SIZE[1]} offscreen (fps)",
         "pipeline_fps": "pipeline: ablation + drift + display (fps)",
+        "osc_latency_p50_ms": "OSC sent -> first frame using it, p50 (ms)",
+        "osc_latency_samples": "OSC latency samples",
+        "osc_jitter_quiet": "frame interval p99/median, no OSC",
+        "osc_jitter_10k": "frame interval p99/median, 10,000 msg/s",
+        "osc_dropped": "OSC datagrams dropped (queue full)",
         **{key: label for key, (label, _) in GOALS.items()},
     }
     rows = [f"| {'figure':<42} | {'value':>9} | goal |", f"|{'-' * 44}|{'-' * 11}|------|"]

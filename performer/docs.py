@@ -10,6 +10,9 @@ import argparse
 import re
 from pathlib import Path
 
+from performer.control.osc_feedback import STATE_HZ
+from performer.control.osc_routing import address_of
+from performer.control.osc_state import state_nodes
 from performer.controls import declare, stylegan2_params
 from performer.keyboard import BINDINGS, key_label
 from performer.models.loading import BUILTIN
@@ -61,7 +64,41 @@ def keys_table() -> str:
     return "\n".join(rows)
 
 
-SECTIONS = {"parameters": parameter_table, "keys": keys_table,
+def _osc_takes(p: Param, raw: bool) -> str:
+    """What an address takes, in words (the rules of `control.osc_routing.decode`)."""
+    if p.kind is Kind.TRIGGER:
+        return "non-zero fires"
+    if p.kind is Kind.TOGGLE:
+        return "0 / 1"
+    if p.kind is Kind.CHOICE:
+        if raw:
+            return "a name"
+        listed = ", ".join(f"{i} {c}" for i, c in enumerate(p.choices, start=1))
+        return f"{listed} (or the name)"
+    if not raw:
+        return "0 – 1" + (" (square curve)" if p.curve is Curve.SQUARE else "")
+    span = (f"{int(p.minimum)} – {int(p.maximum)}" if p.kind is Kind.INT
+            else f"{p.minimum:g} – {p.maximum:g}")
+    return f"{span} {p.unit}".strip()
+
+
+def osc_table() -> str:
+    rows = [
+        "| address | takes, and feedback sends | `/performer/raw/...` twin takes |",
+        "|---|---|---|",
+    ]
+    for p in declare(BUILTIN_LAYERS):
+        cells = (f"`{address_of(p.name)}`", _osc_takes(p, raw=False), _osc_takes(p, raw=True))
+        rows.append("| " + " | ".join(cells) + " |")
+    heading = f"| read-only state (sent {STATE_HZ:g} times a second) | type | what it is |"
+    state = ["", heading, "|---|---|---|"]
+    for node in state_nodes(BUILTIN_LAYERS):
+        kind = "float" if node.type_tag == "f" else "int"
+        state.append(f"| `{node.address}` | {kind} | {node.description} |")
+    return "\n".join(rows + state)
+
+
+SECTIONS = {"parameters": parameter_table, "keys": keys_table, "osc": osc_table,
             "stylegan2-parameters": stylegan2_parameter_table}
 
 
@@ -84,7 +121,7 @@ def main() -> None:
     if args.write:
         args.write.write_text(render(args.write.read_text()))
     else:
-        print(parameter_table() + "\n\n" + keys_table())
+        print(parameter_table() + "\n\n" + keys_table() + "\n\n" + osc_table())
 
 
 if __name__ == "__main__":

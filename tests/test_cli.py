@@ -39,6 +39,8 @@ def test_bench_prints_every_figure_and_writes_json(tmp_path: Path) -> None:
         assert figures[key] > 0, key
     assert 0 < figures["start_to_first_frame_s"] < 120
     assert "ablation overhead" in result.stdout and "pipeline / min" in result.stdout
+    assert figures["osc_latency_samples"] >= 50 and 0 < figures["osc_latency_p50_ms"] < 1000
+    assert figures["osc_jitter_ratio"] >= 1.0 and "OSC sent -> first frame" in result.stdout
 
 
 def test_a_broken_user_shader_is_one_line_with_file_and_line(tmp_path: Path) -> None:

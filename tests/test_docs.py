@@ -10,4 +10,5 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 def test_readme_tables_are_current() -> None:
     text = README.read_text()
     assert "`ablation.rate`" in text and "| Backspace |" in text
+    assert "| `/performer/ablation/dead` |" in text
     assert render(text) == text, "run: python -m performer.docs --write README.md"

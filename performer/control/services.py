@@ -38,7 +38,9 @@ class ServiceKind:
 
 def kinds() -> tuple[ServiceKind, ...]:
     """Every kind of control service, in start order (imported lazily: `render` needs none)."""
-    return ()
+    from performer.control import osc
+
+    return (ServiceKind("OSC", osc.add_arguments, osc.start),)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

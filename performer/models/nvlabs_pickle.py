@@ -34,6 +34,8 @@ import torch
 
 from performer.models.base import ModelError
 
+__all__ = ["NVlabsCheckpoint", "read_nvlabs_pickle"]
+
 log = logging.getLogger(__name__)
 
 # Classes whose `state` carries StyleGAN3's alias-free synthesis network.
@@ -45,6 +47,18 @@ _SCALAR_KINDS = frozenset("biufc")
 _MEMO_PUTS = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
 _MAX_MEMO_INDEX = 1 << 22
 _TENSORFLOW_MODULE = "dnnlib.tflib"
+# The Generator's own constructor arguments; any others configure its synthesis network.
+_GENERATOR_ARGUMENTS = frozenset(
+    {
+        "z_dim",
+        "c_dim",
+        "w_dim",
+        "img_resolution",
+        "img_channels",
+        "mapping_kwargs",
+        "synthesis_kwargs",
+    }
+)
 # Keys of an nn.Module `__dict__` that are bookkeeping rather than attributes.
 _MODULE_BOOKKEEPING = frozenset({"training"})
 
@@ -53,6 +67,9 @@ _MODULE_BOOKKEEPING = frozenset({"training"})
 class NVlabsCheckpoint:
     """One network read from an NVlabs pickle, as data only.
 
+    `init_kwargs` are the recorded constructor arguments as plain Python values; for a
+    Generator, synthesis arguments are always nested under 'synthesis_kwargs' (the
+    stylegan3 repository records them flat) and 'mapping_kwargs' is always present.
     `tensors` names every parameter and buffer as `network.state_dict()` would (floating
     tensors as float32 on the CPU); `attributes` holds each module's plain attributes by
     dotted path ('synthesis.b8.conv0.conv_clamp'); `class_names` maps each module's dotted
@@ -126,7 +143,16 @@ def _load_storage(payload: object) -> torch.storage.TypedStorage:
     """A tensor storage from its `torch.save` bytes, read in weights-only mode."""
     if not isinstance(payload, bytes):
         _refuse("a tensor storage that is not stored as bytes")
-    storage = torch.load(io.BytesIO(payload), weights_only=True, map_location="cpu")
+    try:
+        storage = torch.load(io.BytesIO(payload), weights_only=True, map_location="cpu")
+    except pickle.UnpicklingError:
+        # torch's weights-only loader refused something inside; its message would
+        # suggest loading without that protection, so it is not repeated.
+        raise ValueError(
+            "corrupt or unsafe tensor storage (rejected in weights-only mode)"
+        ) from None
+    except Exception as error:
+        raise ValueError(f"corrupt tensor storage ({_first_line(error)})") from None
     if not isinstance(storage, torch.storage.TypedStorage):
         _refuse(f"a tensor storage payload holding {type(storage).__name__}")
     return storage
@@ -186,6 +212,8 @@ _ALLOWED: dict[tuple[str, str], Any] = {
     ("collections", "OrderedDict"): collections.OrderedDict,
     ("builtins", "set"): set,
     ("builtins", "frozenset"): frozenset,
+    ("__builtin__", "set"): set,  # protocol 2 writes Python 2's module names
+    ("__builtin__", "frozenset"): frozenset,
     ("_codecs", "encode"): _encode,
     ("dnnlib.util", "EasyDict"): _EasyDict,
     ("numpy", "dtype"): _dtype,
@@ -221,23 +249,26 @@ class _TensorFlowPickle(Exception):
 def read_nvlabs_pickle(path: Path, network: str = "G_ema") -> NVlabsCheckpoint:
     """Reads one network (default `G_ema`, else `G`) of an NVlabs pickle, as data.
 
+    A file holding a single pickled network instead of a snapshot dict gives that network.
     Raises ModelError with a one-line message naming the file for anything that is not a
     readable StyleGAN2 PyTorch pickle.
     """
     path = Path(path)
     data = _unpickle(path)
-    root = _select_network(path, data, network)
-    _reject_stylegan3(path, root)
     walk = _Walk(path)
     try:
+        root = _select_network(path, data, network)
+        _reject_stylegan3(path, root)
         walk.module(root, "")
         init_kwargs = _plain(root.state.get("_init_kwargs", {}))
+        if not isinstance(init_kwargs, dict):
+            raise ModelError(f"{path}: the network's constructor arguments are not a dict")
+        if root.class_name == "Generator":
+            init_kwargs = _nest_synthesis_kwargs(init_kwargs)
     except ModelError:
         raise
-    except Exception as error:
-        raise ModelError(f"{path}: malformed network state ({type(error).__name__})") from None
-    if not isinstance(init_kwargs, dict):
-        raise ModelError(f"{path}: the network's constructor arguments are not a dict")
+    except Exception as error:  # a hand-made state can have any shape
+        raise ModelError(f"{path}: malformed network state ({_first_line(error)})") from None
     return NVlabsCheckpoint(
         path=path,
         init_kwargs=init_kwargs,
@@ -289,8 +320,14 @@ def _scan(path: Path, data: mmap.mmap) -> None:
         message = str(error)
         if "exhausted" in message or "remain" in message:
             raise ModelError(f"{path} is truncated: the pickle ends early") from None
-        reason = message.splitlines()[0] if message else type(error).__name__
-        raise ModelError(f"{path} is not a readable pickle: {reason}") from None
+        raise ModelError(f"{path} is not a readable pickle: {_first_line(error)}") from None
+
+
+def _first_line(error: Exception) -> str:
+    """An exception as one short line, for a message that must stay on one line."""
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else type(error).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _tensorflow_message(path: Path) -> str:
@@ -307,7 +344,10 @@ def _load(path: Path, data: mmap.mmap) -> object:
         try:
             return _RestrictedUnpickler(data).load()
         except _Refused as refusal:
-            raise ModelError(f"refused {refusal} in {path}: performer loads only weights") from None
+            raise ModelError(
+                f"refused {refusal} in {path}: a StyleGAN2 pickle needs nothing else, "
+                "and performer never runs code from a model file"
+            ) from None
         except _TensorFlowPickle:
             raise ModelError(_tensorflow_message(path)) from None
         except EOFError:
@@ -315,9 +355,9 @@ def _load(path: Path, data: mmap.mmap) -> object:
         except RecursionError:
             raise ModelError(f"{path} is not a readable pickle: nested too deeply") from None
         except Exception as error:
-            message = str(error)
-            reason = message.splitlines()[0] if message else type(error).__name__
-            raise ModelError(f"{path} is not a readable model pickle: {reason}") from None
+            raise ModelError(
+                f"{path} is not a readable model pickle: {_first_line(error)}"
+            ) from None
 
 
 def _select_network(path: Path, data: object, network: str) -> _PersistentObject:
@@ -374,7 +414,7 @@ class _Walk:
 
     def module(self, obj: _PersistentObject, prefix: str) -> None:
         if any(seen is obj for seen in self._seen):
-            raise ModelError(f"{self.path}: module {prefix!r} contains itself")
+            raise ModelError(f"{self.path}: module {prefix!r} appears twice in the network")
         self._seen.append(obj)
         self.class_names[prefix] = obj.class_name
         state = obj.state
@@ -412,6 +452,26 @@ class _Walk:
             if tensor.is_floating_point():
                 tensor = tensor.to(torch.float32)
             self.tensors[full] = tensor.contiguous()
+
+
+def _nest_synthesis_kwargs(init_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """One layout for both repositories' StyleGAN2 Generator arguments.
+
+    stylegan2-ada-pytorch records `synthesis_kwargs={...}`; the StyleGAN2 Generator of the
+    stylegan3 repository takes them as `**synthesis_kwargs`, so they sit at the top level.
+    Everything that is not one of the Generator's own arguments is moved into
+    `synthesis_kwargs`, where the ada-pytorch layout has it.
+    """
+    nested = dict(init_kwargs)
+    recorded = nested.get("synthesis_kwargs") or {}
+    if not isinstance(recorded, dict):
+        raise TypeError("synthesis_kwargs is not a dict")
+    synthesis = dict(recorded)
+    for key in [key for key in nested if key not in _GENERATOR_ARGUMENTS]:
+        synthesis[key] = nested.pop(key)
+    nested["synthesis_kwargs"] = synthesis
+    nested.setdefault("mapping_kwargs", {})
+    return nested
 
 
 def _join(prefix: str, name: str) -> str:

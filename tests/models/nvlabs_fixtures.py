@@ -401,25 +401,61 @@ class Generator(Persistent):
         self.w_dim = init_kwargs["w_dim"]
         self.img_resolution = init_kwargs["img_resolution"]
         self.img_channels = init_kwargs["img_channels"]
+        synthesis = _synthesis_arguments(init_kwargs)
         self.synthesis = SynthesisNetwork(
-            gen,
-            self.w_dim,
-            self.img_resolution,
-            self.img_channels,
-            **init_kwargs["synthesis_kwargs"],
+            gen, self.w_dim, self.img_resolution, self.img_channels, **synthesis
         )
         self.num_ws = self.synthesis.num_ws
+        mapping = {
+            key: value
+            for key, value in init_kwargs["mapping_kwargs"].items()
+            if key in ("num_layers", "lr_multiplier", "w_avg_beta")
+        }
         self.mapping = MappingNetwork(
-            gen, self.z_dim, self.c_dim, self.w_dim, self.num_ws, **init_kwargs["mapping_kwargs"]
+            gen, self.z_dim, self.c_dim, self.w_dim, self.num_ws, **mapping
         )
+
+
+# Arguments that the writers may record with their default value only.
+_DEFAULTS = {
+    "architecture": "skip",
+    "resample_filter": FILTER_TAPS,
+    "use_noise": True,
+    "activation": "lrelu",
+    "fused_modconv_default": "inference_only",
+    "embed_features": None,
+    "layer_features": None,
+}
+_GENERATOR_OWN = ("z_dim", "c_dim", "w_dim", "img_resolution", "img_channels", "mapping_kwargs")
+
+
+def _synthesis_arguments(init_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The synthesis network's arguments, nested (ada-pytorch) or flat (stylegan3 repo)."""
+    arguments = dict(init_kwargs.get("synthesis_kwargs", {}))
+    arguments.update(
+        (key, value)
+        for key, value in init_kwargs.items()
+        if key not in _GENERATOR_OWN and key != "synthesis_kwargs"
+    )
+    for key, default in _DEFAULTS.items():
+        assert arguments.pop(key, default) == default, key
+    return arguments
 
 
 class Conv2dLayer(Persistent):
     class_name = "Conv2dLayer"
 
-    def __init__(self, gen: torch.Generator, in_ch: int, out_ch: int, kernel: int, down: int):
+    def __init__(
+        self,
+        gen: torch.Generator,
+        in_ch: int,
+        out_ch: int,
+        kernel: int,
+        down: int,
+        bias: bool = True,
+    ) -> None:
         super().__init__()
-        self.record_init(in_ch, out_ch, kernel_size=kernel, down=down)
+        self.record_init(in_ch, out_ch, kernel_size=kernel, bias=bias, down=down)
         self.activation = "lrelu"
         self.up = 1
         self.down = down
@@ -429,7 +465,8 @@ class Conv2dLayer(Persistent):
         self.weight_gain = 1 / np.sqrt(in_ch * kernel**2)
         self.act_gain = SQRT2
         self.weight = _frozen(torch.randn([out_ch, in_ch, kernel, kernel], generator=gen))
-        self.bias = _frozen(torch.zeros([out_ch]))
+        # Without a bias NVlabs sets `self.bias = None`: an attribute, not a parameter.
+        self.bias = _frozen(0.1 * torch.randn([out_ch], generator=gen)) if bias else None
 
 
 class DiscriminatorBlock(Persistent):
@@ -448,7 +485,7 @@ class DiscriminatorBlock(Persistent):
             self.fromrgb = Conv2dLayer(gen, 3, tmp, 1, 1)
         self.conv0 = Conv2dLayer(gen, tmp, tmp, 3, 1)
         self.conv1 = Conv2dLayer(gen, tmp, out_ch, 3, 2)
-        self.skip = Conv2dLayer(gen, tmp, out_ch, 1, 2)
+        self.skip = Conv2dLayer(gen, tmp, out_ch, 1, 2, bias=False)
 
 
 class Discriminator(Persistent):
@@ -467,7 +504,33 @@ class Discriminator(Persistent):
                 f"b{res}",
                 DiscriminatorBlock(gen, 0 if index == 0 else channels, channels, res),
             )
-        self.b4 = FullyConnectedLayer(gen, channels * 16, channels, activation="lrelu")
+        self.b4 = DiscriminatorEpilogue(gen, channels)
+
+
+class MinibatchStdLayer(Persistent):
+    class_name = "MinibatchStdLayer"
+
+    def __init__(self, group_size: int = 4, num_channels: int = 1) -> None:
+        super().__init__()
+        self.record_init(group_size=group_size, num_channels=num_channels)
+        self.group_size = group_size
+        self.num_channels = num_channels
+
+
+class DiscriminatorEpilogue(Persistent):
+    class_name = "DiscriminatorEpilogue"
+
+    def __init__(self, gen: torch.Generator, channels: int) -> None:
+        super().__init__()
+        self.record_init(channels, cmap_dim=0, resolution=4, img_channels=3)
+        self.in_channels = channels
+        self.cmap_dim = 0
+        self.resolution = 4
+        self.architecture = "resnet"
+        self.mbstd = MinibatchStdLayer()
+        self.conv = Conv2dLayer(gen, channels + 1, channels, 3, 1)
+        self.fc = FullyConnectedLayer(gen, channels * 16, channels, activation="lrelu")
+        self.out = FullyConnectedLayer(gen, channels, 1)
 
 
 class AugmentPipe(Persistent):
@@ -486,6 +549,9 @@ class AugmentPipe(Persistent):
 # Writers.
 
 
+LAYOUTS = ("ada", "ada-converted", "stylegan3-repo")
+
+
 def generator_init_kwargs(
     *,
     resolution: int,
@@ -497,22 +563,45 @@ def generator_init_kwargs(
     z_dim: int,
     w_dim: int,
     mapping_layers: int,
+    layout: str = "ada",
 ) -> EasyDict:
-    """G's constructor arguments as train.py records them (EasyDicts inside)."""
-    return EasyDict(
-        z_dim=z_dim,
-        w_dim=w_dim,
-        mapping_kwargs=EasyDict(num_layers=mapping_layers),
-        synthesis_kwargs=EasyDict(
-            channel_base=channel_base,
-            channel_max=channel_max,
-            num_fp16_res=num_fp16_res,
-            conv_clamp=conv_clamp,
-        ),
-        c_dim=c_dim,
-        img_resolution=resolution,
-        img_channels=3,
+    """G's constructor arguments as each origin records them (EasyDicts inside).
+
+    'ada': stylegan2-ada-pytorch's train.py. 'ada-converted': its legacy.py converting a
+    TensorFlow network (every mapping and synthesis argument spelled out, as in NVlabs'
+    published pickles). 'stylegan3-repo': the StyleGAN2 config of the stylegan3
+    repository, whose Generator takes the synthesis arguments flat.
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}")
+    mapping = EasyDict(num_layers=mapping_layers)
+    synthesis = EasyDict(
+        channel_base=channel_base,
+        channel_max=channel_max,
+        num_fp16_res=num_fp16_res,
+        conv_clamp=conv_clamp,
     )
+    if layout == "ada-converted":
+        mapping.update(
+            embed_features=None,
+            layer_features=None,
+            activation="lrelu",
+            lr_multiplier=0.01,
+            w_avg_beta=0.995,
+        )
+        synthesis.update(
+            architecture="skip",
+            resample_filter=[1, 3, 3, 1],  # as legacy.py records it
+            use_noise=True,
+            activation="lrelu",
+        )
+    common = EasyDict(z_dim=z_dim, w_dim=w_dim, mapping_kwargs=mapping)
+    if layout == "stylegan3-repo":
+        common.update(synthesis, fused_modconv_default="inference_only")
+    else:
+        common.update(synthesis_kwargs=synthesis)
+    common.update(c_dim=c_dim, img_resolution=resolution, img_channels=3)
+    return common
 
 
 def write_nvlabs_pickle(
@@ -529,9 +618,13 @@ def write_nvlabs_pickle(
     mapping_layers: int = 2,
     seed: int = 0,
     include_g_ema: bool = True,
+    layout: str = "ada",
+    protocol: int = pickle.DEFAULT_PROTOCOL,
 ) -> dict[str, torch.Tensor]:
     """Writes a snapshot pickle with random weights; returns G_ema's state_dict (or G's).
 
+    `layout` picks how the constructor arguments are recorded (see generator_init_kwargs);
+    `protocol` the pickle protocol (Python 3.7, which NVlabs' code targeted, wrote 3).
     The defaults keep a 32 px network small (64 channels at most) so tests stay fast;
     pass channel_base=32768, channel_max=512, z_dim=w_dim=512, mapping_layers=8 for the
     real proportions.
@@ -548,6 +641,7 @@ def write_nvlabs_pickle(
             z_dim=z_dim,
             w_dim=w_dim,
             mapping_layers=mapping_layers,
+            layout=layout,
         )
         G = Generator(gen, init_kwargs).eval()
         G_ema = Generator(gen, init_kwargs).eval()
@@ -566,14 +660,14 @@ def write_nvlabs_pickle(
         }
         if include_g_ema:
             snapshot["G_ema"] = G_ema
-        _dump(path, snapshot)
+        _dump(path, snapshot, protocol)
     written = G_ema if include_g_ema else G
     return {name: tensor.detach().clone() for name, tensor in written.state_dict().items()}
 
 
-def _dump(path: Path, obj: Any) -> None:
+def _dump(path: Path, obj: Any, protocol: int = pickle.DEFAULT_PROTOCOL) -> None:
     with path.open("wb") as handle:
-        pickle.dump(obj, handle)
+        pickle.dump(obj, handle, protocol=protocol)
 
 
 class StyleGAN3Input(Persistent):
@@ -698,3 +792,42 @@ def write_persistent_pickle(path: Path, meta: dict[str, Any]) -> None:
     """A snapshot whose 'G_ema' is one persistent object described by `meta` as given."""
     with stand_in_modules():
         _dump(path, {"G_ema": _PersistentCall(meta)})
+
+
+def write_malicious_storage_pickle(path: Path, command: str) -> None:
+    """A snapshot whose one tensor's storage bytes, loaded as torch does, run `command`.
+
+    torch's own `_load_from_bytes` reads the bytes with `torch.load(weights_only=False)`,
+    whose first step unpickles them: here that pickle calls `os.system(command)`.
+    """
+    payload = b"\x80\x02cos\nsystem\n(" + _unicode(command) + b"tR."
+    tensor = (
+        b"ctorch._utils\n_rebuild_tensor_v2\n("
+        + b"ctorch.storage\n_load_from_bytes\n(B"
+        + len(payload).to_bytes(4, "little")
+        + payload
+        + b"tR"
+        + b"K\x00(K\x01t(K\x01t\x89ccollections\nOrderedDict\n)R"
+        + b"tR"
+    )
+    path.write_bytes(b"\x80\x02}" + _unicode("G_ema") + tensor + b"s.")
+
+
+def write_single_network_pickle(path: Path) -> dict[str, torch.Tensor]:
+    """A file holding one pickled Generator rather than a snapshot dict."""
+    gen = torch.Generator().manual_seed(4)
+    with stand_in_modules():
+        init_kwargs = generator_init_kwargs(
+            resolution=8,
+            c_dim=0,
+            num_fp16_res=0,
+            conv_clamp=None,
+            channel_base=64,
+            channel_max=8,
+            z_dim=8,
+            w_dim=8,
+            mapping_layers=1,
+        )
+        network = Generator(gen, init_kwargs).eval()
+        _dump(path, network)
+    return {name: tensor.detach().clone() for name, tensor in network.state_dict().items()}

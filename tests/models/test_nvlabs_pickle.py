@@ -8,11 +8,13 @@ to be live (plain `pickle` runs them, in a child process) and then shown not to 
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import math
 import os
 import pickle
+import struct
 import subprocess
 import sys
 import textwrap
@@ -20,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
@@ -228,8 +231,8 @@ def test_g_ema_is_the_default_and_g_can_be_asked_for(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# Refused content. Each payload is first shown to work with a plain unpickler in a child
-# process, so "the file was not created" proves the refusal, not a broken payload.
+# Refused content. Each payload is also run by a plain unpickler in a child process, so
+# "the file was not created" proves the refusal, not a broken payload.
 
 
 def plain_unpickle_in_child(path: Path) -> subprocess.CompletedProcess[str]:
@@ -248,26 +251,22 @@ def wait_for(path: Path, seconds: float = 5.0) -> bool:
     return path.exists()
 
 
-def malicious_calls(marker: Path) -> list[Any]:
-    return [
-        pytest.param("os", "system", (f"touch {marker}",), id="os.system"),
-        pytest.param("posix", "system", (f"touch {marker}",), id="posix.system"),
-        pytest.param("builtins", "eval", (f"open({str(marker)!r}, 'w').close()",), id="eval"),
-        pytest.param("builtins", "exec", (f"open({str(marker)!r}, 'w').close()",), id="exec"),
-        pytest.param("subprocess", "Popen", (["touch", str(marker)],), id="subprocess.Popen"),
-    ]
+# (module, name, arguments) of classic payloads; "{marker}" becomes the file each creates.
+MALICIOUS_CALLS = [
+    pytest.param("os", "system", ["touch {marker}"], id="os.system"),
+    pytest.param("posix", "system", ["touch {marker}"], id="posix.system"),
+    pytest.param("builtins", "eval", ["open('{marker}', 'w').close()"], id="eval"),
+    pytest.param("builtins", "exec", ["open('{marker}', 'w').close()"], id="exec"),
+    pytest.param("subprocess", "Popen", [["touch", "{marker}"]], id="subprocess.Popen"),
+]
 
 
-MARKER_NAME = "side-effect-happened"
-
-
-@pytest.mark.parametrize(("module", "name", "args"), malicious_calls(Path(MARKER_NAME)))
+@pytest.mark.parametrize(("module", "name", "templates"), MALICIOUS_CALLS)
 def test_a_malicious_reduce_is_refused_and_never_runs(
-    tmp_path: Path, module: str, name: str, args: tuple[Any, ...]
+    tmp_path: Path, module: str, name: str, templates: list[Any]
 ) -> None:
-    marker = tmp_path / MARKER_NAME
-    # The parametrized args name the marker relatively; point them into tmp_path.
-    args = tuple(_into(tmp_path, arg) for arg in args)
+    marker = tmp_path / "side-effect-happened"
+    args = [_with_marker(template, marker) for template in templates]
     path = tmp_path / "evil.pkl"
     fixtures.write_malicious_pickle(path, module, name, *args)
 
@@ -284,10 +283,10 @@ def test_a_malicious_reduce_is_refused_and_never_runs(
     assert wait_for(marker), f"the {module}.{name} payload did not work in the control"
 
 
-def _into(directory: Path, arg: Any) -> Any:
-    if isinstance(arg, list):
-        return [_into(directory, item) for item in arg]
-    return arg.replace(MARKER_NAME, str(directory / MARKER_NAME))
+def _with_marker(template: Any, marker: Path) -> Any:
+    if isinstance(template, list):
+        return [_with_marker(item, marker) for item in template]
+    return template.format(marker=marker)
 
 
 def test_module_source_is_never_executed(tmp_path: Path) -> None:
@@ -467,3 +466,224 @@ def test_corrupted_bytes_load_or_raise_model_error(
     for where, value in edits:
         data[int(where * len(data))] = value
     only_model_errors(tmp_path / "corrupt.pkl", bytes(data))
+
+
+@pytest.mark.parametrize("layout", fixtures.LAYOUTS)
+def test_synthesis_arguments_are_nested_whatever_repository_wrote_them(
+    tmp_path: Path, layout: str
+) -> None:
+    path = tmp_path / f"{layout}.pkl"
+    written = fixtures.write_nvlabs_pickle(path, conv_clamp=256, num_fp16_res=1, layout=layout)
+
+    checkpoint = read_nvlabs_pickle(path)
+
+    init_kwargs = checkpoint.init_kwargs
+    assert set(init_kwargs) == {
+        "z_dim",
+        "c_dim",
+        "w_dim",
+        "img_resolution",
+        "img_channels",
+        "mapping_kwargs",
+        "synthesis_kwargs",
+    }
+    synthesis = init_kwargs["synthesis_kwargs"]
+    assert synthesis["channel_base"] == 512 and synthesis["channel_max"] == 64
+    assert synthesis["num_fp16_res"] == 1 and synthesis["conv_clamp"] == 256
+    assert init_kwargs["mapping_kwargs"]["num_layers"] == 2
+    if layout == "ada-converted":
+        assert synthesis["resample_filter"] == [1, 3, 3, 1]
+        assert init_kwargs["mapping_kwargs"]["lr_multiplier"] == 0.01
+    if layout == "stylegan3-repo":
+        assert synthesis["fused_modconv_default"] == "inference_only"
+    json.dumps(init_kwargs)
+    assert sorted(checkpoint.tensors) == sorted(written)
+
+
+def test_numpy_object_dtypes_and_arrays_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "numpy.pkl"
+    path.write_bytes(pickle.dumps({"G_ema": np.dtype(object)}))
+    with pytest.raises(ModelError, match=r"refused numpy dtype 'O8'"):
+        read_nvlabs_pickle(path)
+    path.write_bytes(pickle.dumps({"G_ema": np.arange(3)}))
+    with pytest.raises(
+        ModelError, match=r"refused global 'numpy\._core\.multiarray\._reconstruct'"
+    ):
+        read_nvlabs_pickle(path)
+
+
+def _text(value: str) -> bytes:
+    data = value.encode()
+    return b"X" + len(data).to_bytes(4, "little") + data
+
+
+def _storage_payload() -> bytes:
+    buffer = io.BytesIO()
+    torch.save(
+        torch.arange(6, dtype=torch.float32).untyped_storage(),
+        buffer,
+        _use_new_zipfile_serialization=False,
+    )
+    payload = buffer.getvalue()
+    return b"B" + len(payload).to_bytes(4, "little") + payload
+
+
+# A grammar of pickled values: numbers, the words a snapshot uses, a real storage payload,
+# containers, and calls of every allowed global (and a refused one) with arguments of
+# any shape, persistent objects with random states included. Everything it builds is a
+# well-formed pickle, so the fuzzing reaches the allowed functions and the state walk.
+GLOBALS = [
+    ("collections", "OrderedDict"),
+    ("builtins", "set"),
+    ("_codecs", "encode"),
+    ("dnnlib.util", "EasyDict"),
+    ("numpy", "dtype"),
+    ("numpy._core.multiarray", "scalar"),
+    ("torch._utils", "_rebuild_tensor_v2"),
+    ("torch._utils", "_rebuild_parameter"),
+    ("torch.storage", "_load_from_bytes"),
+    ("torch_utils.persistence", "_reconstruct_persistent_obj"),
+    ("os", "system"),
+]
+WORDS = [
+    "G_ema",
+    "G",
+    "type",
+    "class",
+    "class_name",
+    "state",
+    "_modules",
+    "_parameters",
+    "_buffers",
+    "_init_kwargs",
+    "_non_persistent_buffers_set",
+    "synthesis",
+    "input",
+    "L0_36_512",
+    "synthesis_kwargs",
+    "weight",
+    "f8",
+    "O8",
+    "latin1",
+    "SynthesisInput",
+]
+STORAGE = _storage_payload()
+
+leaves = st.one_of(
+    st.just(b"N"),
+    st.sampled_from([b"\x88", b"\x89"]),
+    st.integers(-(2**31), 2**31 - 1).map(lambda n: b"J" + n.to_bytes(4, "little", signed=True)),
+    st.floats(allow_nan=True).map(lambda x: b"G" + struct.pack(">d", x)),
+    st.sampled_from(WORDS).map(_text),
+    st.binary(max_size=16).map(lambda b: b"C" + bytes([len(b)]) + b),
+    st.just(STORAGE),
+)
+
+
+def _containers(children: st.SearchStrategy[bytes]) -> st.SearchStrategy[bytes]:
+    items = st.lists(children, max_size=5).map(b"".join)
+    pairs = st.lists(st.tuples(st.sampled_from(WORDS).map(_text), children), max_size=5).map(
+        lambda kv: b"".join(k + v for k, v in kv)
+    )
+    calls = st.tuples(st.sampled_from(GLOBALS), items).map(
+        lambda call: f"c{call[0][0]}\n{call[0][1]}\n".encode() + b"(" + call[1] + b"tR"
+    )
+    return st.one_of(
+        items.map(lambda body: b"(" + body + b"l"),
+        items.map(lambda body: b"(" + body + b"t"),
+        pairs.map(lambda body: b"(" + body + b"d"),
+        calls,
+        pairs.map(
+            lambda body: (
+                b"ctorch_utils.persistence\n_reconstruct_persistent_obj\n("
+                + b"("
+                + _text("type")
+                + _text("class")
+                + _text("class_name")
+                + _text("SynthesisNetwork")
+                + _text("state")
+                + b"("
+                + body
+                + b"d"
+                + b"d"
+                + b"tR"
+            )
+        ),
+    )
+
+
+pickled_values = st.recursive(leaves, _containers, max_leaves=30)
+
+
+@FUZZ
+@given(value=pickled_values, as_snapshot=st.booleans())
+def test_well_formed_pickles_of_anything_load_or_raise_model_error(
+    tmp_path: Path, value: bytes, as_snapshot: bool
+) -> None:
+    body = b"(" + _text("G_ema") + value + b"d" if as_snapshot else value
+    only_model_errors(tmp_path / "anything.pkl", b"\x80\x04" + body + b".")
+
+
+def test_a_storage_payload_that_runs_code_is_rejected_and_never_runs(tmp_path: Path) -> None:
+    marker = tmp_path / "storage-payload-ran"
+    path = tmp_path / "evil-storage.pkl"
+    fixtures.write_malicious_storage_pickle(path, f"touch {marker}")
+
+    with pytest.raises(ModelError, match="corrupt or unsafe tensor storage") as raised:
+        read_nvlabs_pickle(path)
+    assert_one_line_about(path, raised.value)
+    assert not marker.exists()
+
+    # Unpickled as torch itself would (torch.storage._load_from_bytes), it runs.
+    plain_unpickle_in_child(path)
+    assert wait_for(marker), "the storage payload did not work in the control"
+
+
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_every_pickle_protocol_a_snapshot_may_use(tmp_path: Path, protocol: int) -> None:
+    # Protocol 3 (Python 3.7) pickles sets through builtins.set; protocol 2 bytes through
+    # _codecs.encode. Both are on the allow-list; nothing else changes.
+    path = tmp_path / f"protocol-{protocol}.pkl"
+    written = fixtures.write_nvlabs_pickle(path, protocol=protocol, c_dim=2, conv_clamp=256)
+    checkpoint = read_nvlabs_pickle(path)
+    assert sorted(checkpoint.tensors) == sorted(written)
+    assert all(torch.equal(checkpoint.tensors[name], t) for name, t in written.items())
+    assert checkpoint.init_kwargs["synthesis_kwargs"]["conv_clamp"] == 256
+
+
+def test_a_file_holding_one_network_gives_that_network(tmp_path: Path) -> None:
+    snapshot = tmp_path / "snapshot.pkl"
+    fixtures.write_nvlabs_pickle(snapshot)
+    single = tmp_path / "g_ema-only.pkl"
+    fixtures.write_single_network_pickle(single)
+    checkpoint = read_nvlabs_pickle(single)
+    assert checkpoint.class_names[""] == "Generator"
+    assert "synthesis.b4.const" in checkpoint.tensors
+
+
+def test_a_network_that_contains_itself_is_malformed_not_endless(tmp_path: Path) -> None:
+    # A persistent Generator whose state's _modules, filled in after it was built through
+    # the memo, holds the Generator itself.
+    reconstruct = b"ctorch_utils.persistence\n_reconstruct_persistent_obj\n("
+    meta = (
+        b"}"
+        + _text("type")
+        + _text("class")
+        + b"s"
+        + _text("class_name")
+        + _text("Generator")
+        + b"s"
+        + _text("state")
+        + b"}"
+        + _text("_modules")
+        + b"}q\x01"
+        + b"s"
+        + b"s"
+    )
+    tie_the_knot = b"h\x01" + _text("x") + b"h\x02" + b"s0"
+    data = b"\x80\x02}" + _text("G_ema") + reconstruct + meta + b"tRq\x02" + tie_the_knot + b"s."
+    path = tmp_path / "cycle.pkl"
+    path.write_bytes(data)
+    with pytest.raises(ModelError, match=r"module 'x' appears twice") as raised:
+        read_nvlabs_pickle(path)
+    assert_one_line_about(path, raised.value)
