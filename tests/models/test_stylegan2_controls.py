@@ -186,3 +186,16 @@ def test_glide_to_a_new_face_in_w_is_smooth(
     per_frame = steps(frames)
     assert differs(start, frames[-1].image.astype(np.int16)) > 1.0  # a new face
     assert per_frame.max() < 0.25 * differs(start, frames[-1].image.astype(np.int16)) + 0.5
+
+
+def test_the_model_controls_get_osc_addresses(
+    session_parts: tuple[StyleGAN2Generator, ModelStats],
+) -> None:
+    from performer.control.osc_routing import AddressTable, address_of, decode
+
+    table = AddressTable(engine_for(session_parts).registry.params())
+    route = table.route(address_of("model.truncation"))
+    assert route is not None and address_of("model.truncation") == "/performer/model/truncation"
+    change = decode(route, [0.5])  # normalised 0..1 -> psi 0..1.5
+    assert change is not None and change.name == "model.truncation" and change.value == 0.75
+    assert table.route(address_of("model.class")) is not None
