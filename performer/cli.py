@@ -1,4 +1,4 @@
-"""Command line: `performer run | render | layers | bench`."""
+"""Command line: `performer run | render | layers | bench | midi list`."""
 
 from __future__ import annotations
 
@@ -101,6 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also write the figures as JSON")
     bench.add_argument("--seconds", type=float, default=3.0,
                        help="seconds per measurement (default 3)")
+
+    midi = commands.add_parser("midi", help="MIDI ports and controllers")
+    midi_commands = midi.add_subparsers(dest="midi_command", required=True)
+    midi_list = midi_commands.add_parser("list", help="list MIDI input and output ports")
+    from performer.control.midi_service import add_api_argument
+
+    add_api_argument(midi_list)
     return parser
 
 
@@ -133,6 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from performer.offline import render_video
 
             return render_video(args)
+        if args.command == "midi":
+            from performer.control.midi_service import list_ports
+
+            return list_ports(args)
         if args.command == "bench":
             from performer.bench import run_bench
 

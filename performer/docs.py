@@ -24,7 +24,9 @@ def parameter_table() -> str:
         "|---|---|---|---|---|---|",
     ]
     for p in declare(BUILTIN_LAYERS):
-        if p.kind is Kind.CHOICE:
+        if p.name == "midi.learn":
+            span = "off, last, or any parameter name"
+        elif p.kind is Kind.CHOICE:
             span = ", ".join(p.choices)
         elif p.kind is Kind.INT:
             span = f"{int(p.minimum)} – {int(p.maximum)}"

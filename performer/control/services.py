@@ -38,7 +38,9 @@ class ServiceKind:
 
 def kinds() -> tuple[ServiceKind, ...]:
     """Every kind of control service, in start order (imported lazily: `render` needs none)."""
-    return ()
+    from performer.control import midi_service
+
+    return (ServiceKind("MIDI", midi_service.add_arguments, midi_service.start),)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
