@@ -300,3 +300,17 @@ def test_no_midi_subsystem_gives_one_notice_and_the_rest_runs(
     assert "no MIDI subsystem" in notices[0].message
     registry.set("ablation.dead", 0.5, "keyboard")
     assert registry.value("ablation.dead") == 0.5
+
+
+def test_midi_list_shows_ports_and_their_profile(
+        backend: mido.Backend, jack: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from performer.cli import main
+
+    monkeypatch.delenv("MIDO_BACKEND", raising=False)
+    with Controller(backend, "APC MINI list test"), LedReceiver("APC MINI list lights"):
+        assert main(["midi", "list", "--midi-api", "jack"]) == 0
+    out = capsys.readouterr().out
+    assert "MIDI inputs (mido.backends.rtmidi/UNIX_JACK):" in out
+    assert "RtMidiOut Client:APC MINI list test  -> Akai APC mini" in out
+    assert "controller:APC MINI list lights" in out
