@@ -188,7 +188,11 @@ class Router:
         if control.param not in self.params:
             raise ParamError(f"unknown parameter {control.param!r}")
         self._controls[control.key] = control
-        self._pickup[control.key] = _Pickup()
+        # A parameter still at its default has not been changed elsewhere: the control acts
+        # at once. One that was (a --set, a key, a controller plugged in mid-show) waits to
+        # be picked up, since nobody knows where the knob stands.
+        param = self.params[control.param]
+        self._pickup[control.key] = _Pickup(engaged=self.values[param.name] == param.default)
 
     def find(self, source: Source, channel: int, number: int | None) -> Control | None:
         return self._controls.get((source, channel, number)) or self._controls.get(

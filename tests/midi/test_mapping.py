@@ -254,6 +254,15 @@ def test_soft_takeover_respects_invert_and_curve() -> None:
     assert only(r.route(cc(16, 66))) == pytest.approx(2000 * (66 / 127) ** 2)
 
 
+def test_a_controller_connected_after_changes_picks_them_up() -> None:
+    r = router(FADER, RATE, ablation__dead=0.5)  # e.g. plugged in mid-show
+    assert not r.engaged(FADER)
+    assert r.engaged(RATE)  # still at its default: acts at once
+    assert r.route(cc(0, 10)) == []
+    assert only(r.route(cc(0, 70))) == pytest.approx(70 / 127)
+    assert only(r.route(cc(16, 127))) == pytest.approx(2000.0)
+
+
 def test_a_second_knob_on_the_same_parameter_must_pick_up() -> None:
     other = Control(Source.CC, 7, "ablation.dead", Mode.ABSOLUTE)
     r = router(FADER, other)

@@ -255,9 +255,11 @@ def test_learn_binds_the_next_control_saves_it_and_loads_it_next_time(
 
         again = start(services, registry, jack, tmp_path)  # the next show
         wait_until(lambda: again.connected() != [])
-        knobs.send(cc(7, 127))
+        # both values were changed before this start, so each knob picks its value up first
+        for number in (7, 6):
+            knobs.send(cc(number, 0))
+            knobs.send(cc(number, 127))
         wait_until(settled(registry, "drift.glide", 10.0))
-        knobs.send(cc(6, 127))
         wait_until(settled(registry, "drift.speed", 2.0))
 
 
