@@ -222,6 +222,8 @@ def test_unplug_and_replug_reconnects_within_two_seconds(
     knobs = Controller(backend, name)  # plugged back in
     try:
         wait_until(lambda: service.connected() != [], limit=2.0)
+        knobs.send(cc(0, 127))  # the fader may have moved while unplugged: pick-up first
+        knobs.send(cc(0, 64))
         knobs.send(cc(0, 127))
         wait_until(settled(registry, "ablation.dead", 1.0))
     finally:
