@@ -55,10 +55,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 POLL_S = 0.5  # port listing interval: hot-plug within 2 s, and JACK stays happy
-RETRY_S = 5.0  # after "no MIDI subsystem", how often to look again (quietly)
+RETRY_S = 5.0  # after "no MIDI subsystem", look again after this, then ever more rarely
+RETRY_MAX_S = 60.0  # (each look may make the MIDI library print a line of its own)
 READ_S = 0.001  # how often the worker reads the open inputs
 INBOX_SIZE = 8192
 CLOCK_TYPES = {"clock", "start", "stop", "continue"}
+BPM_WRITES_PER_S = 4.0
 LEARN_IGNORED_SOURCES = {"midi", "engine", "tempo", "cli"}
 
 
@@ -113,6 +115,7 @@ class MidiService:
         self._learning: str | None = None
         self._last_touched: str | None = None
         self._last_bpm: float | None = None
+        self._last_bpm_at = 0.0
         self._timers: list[tuple[float, int, str, mido.Message]] = []
         self._timer_seq = 0
         self._unavailable_noted = False
@@ -173,18 +176,20 @@ class MidiService:
 
     # --- the poller -------------------------------------------------------------------
     def _poll(self) -> None:
+        retry = self.retry_s
         while self._running.is_set():
             try:
                 self.scan()
-                wait = self.poll_s
+                wait, retry = self.poll_s, self.retry_s
             except MidiUnavailable as err:
                 if not self._unavailable_noted:
-                    log.warning("MIDI is off: %s; the show runs without it", err)
+                    log.warning("MIDI is off: %s; the show runs without it (performer "
+                                "looks again now and then)", err)
                     self._unavailable_noted = True
-                wait = self.retry_s
+                wait, retry = retry, min(retry * 2, RETRY_MAX_S)
             except Exception:  # never let the poller die mid-show
                 log.exception("MIDI port scan failed")
-                wait = self.retry_s
+                wait, retry = retry, min(retry * 2, RETRY_MAX_S)
             deadline = time.monotonic() + wait
             while self._running.is_set() and time.monotonic() < deadline:
                 time.sleep(min(0.05, wait))
@@ -342,9 +347,9 @@ class MidiService:
                  batch: list[ParamChange]) -> None:
         if message.type in CLOCK_TYPES:
             bpm = self.clock.message(message.type, when)
-            if bpm is not None and (self._last_bpm is None or abs(bpm - self._last_bpm) >= 0.05):
-                self._last_bpm = bpm
-                batch.append(ParamChange("tempo.bpm", round(bpm, 2), "midi"))
+            if bpm is not None and self._tempo_due(bpm, when):
+                self._last_bpm, self._last_bpm_at = bpm, when
+                batch.append(ParamChange("tempo.bpm", round(bpm, 1), "midi"))
             return
         with self._lock:
             controller = self._controllers.get(port)
@@ -353,6 +358,17 @@ class MidiService:
         if self._learning is not None and self._learn(message):
             return
         batch.extend(controller.router.route(message))
+
+    def _tempo_due(self, bpm: float, when: float) -> bool:
+        """Write the followed tempo at most BPM_WRITES_PER_S times a second (a clock ticks
+        48 times a second at 120 BPM, and listeners need not hear each jitter), except
+        for a real tempo change."""
+        if self._last_bpm is None:
+            return True
+        change = abs(bpm - self._last_bpm)
+        if change >= 1.0:
+            return True
+        return change >= 0.05 and when - self._last_bpm_at >= 1.0 / BPM_WRITES_PER_S
 
     def _change(self, change: ParamChange) -> None:
         if change.name == "midi.learn":
