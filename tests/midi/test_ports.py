@@ -318,3 +318,31 @@ def test_midi_list_shows_ports_and_their_profile(
     assert "MIDI inputs (mido.backends.rtmidi/UNIX_JACK):" in out
     assert "RtMidiOut Client:APC MINI list test  -> Akai APC mini" in out
     assert "controller:APC MINI list lights" in out
+
+
+def test_run_options_start_the_midi_service_beside_the_window(
+        backend: mido.Backend, jack: str, registry_factory: Callable[..., Registry],
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from performer.cli import build_parser
+    from performer.control.services import start_services, stop_services
+
+    monkeypatch.setenv("MIDO_BACKEND", jack)
+    registry = registry_factory()
+    session: Any = SimpleNamespace(registry=registry)
+    off = build_parser().parse_args(["run", "--no-midi"])
+    assert start_services(off, session) == []
+    args = build_parser().parse_args(
+        ["run", "--midi", "wired knobs", "--midi-mapping", str(tmp_path / "mine.toml")])
+    with Controller(backend, "Wired Knobs 1") as knobs:
+        services = start_services(args, session)
+        try:
+            (service,) = services
+            assert isinstance(service, MidiService)
+            wait_until(lambda: service.connected() != [])
+            knobs.send(cc(21, 127))  # generic knob 1 on the second CC block -> rate
+            wait_until(settled(registry, "ablation.rate", 2000.0))
+            assert service.user_path == tmp_path / "mine.toml"
+        finally:
+            stop_services(services)
