@@ -66,6 +66,8 @@ def declare(layer_names: Sequence[str]) -> list[Param]:
               "Tempo; incoming MIDI clock and tap tempo set it.", unit="BPM",
               minimum=20.0, maximum=300.0),
         Param("tempo.tap", Kind.TRIGGER, False, "Tap tempo: the beat between taps sets the BPM."),
+        Param("tempo.downbeat", Kind.TRIGGER, False,
+              "Count bars from here (a MIDI clock start fires it)."),
         Param("ablation.sync", Kind.TOGGLE, False,
               "Read ablation.rate as neurons per beat instead of per second."),
         Param("drift.bars", Kind.INT, 0,

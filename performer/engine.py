@@ -109,6 +109,8 @@ class Engine:
             self._beats = 0.0
             return False
         self._beats += dt * snap.float("tempo.bpm") / 60.0
+        if "tempo.downbeat" in snap.fired:  # this frame is bar 1, beat 1
+            self._beats = 0.0
         if self._beats < bars * BEATS_PER_BAR:
             return False
         self._beats %= bars * BEATS_PER_BAR

@@ -347,6 +347,8 @@ class MidiService:
                  batch: list[ParamChange]) -> None:
         if message.type in CLOCK_TYPES:
             bpm = self.clock.message(message.type, when)
+            if message.type == "start":  # the sequencer's bar 1: drift.bars counts from here
+                batch.append(ParamChange("tempo.downbeat", True, "midi"))
             if bpm is not None and self._tempo_due(bpm, when):
                 self._last_bpm, self._last_bpm_at = bpm, when
                 batch.append(ParamChange("tempo.bpm", round(bpm, 1), "midi"))

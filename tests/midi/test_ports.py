@@ -270,6 +270,9 @@ def test_midi_clock_sets_the_tempo(
         services: list[MidiService], tmp_path: Path) -> None:
     registry = registry_factory()
     with Controller(backend, "nanoKONTROL2 clock test") as sequencer:
+        seen_downbeat: list[bool] = []
+        registry.subscribe(
+            lambda c: seen_downbeat.append(True) if c.name == "tempo.downbeat" else None)
         service = start(services, registry, jack, tmp_path)
         wait_until(lambda: service.connected() != [])
         sequencer.send(mido.Message("start"))
@@ -284,6 +287,7 @@ def test_midi_clock_sets_the_tempo(
             return abs(float(registry.value("tempo.bpm")) - 100.0) < 5.0
 
         wait_until(near_100)
+        assert seen_downbeat, "a clock start fires tempo.downbeat"
         sequencer.send(mido.Message("stop"))
         wait_until(lambda: not service.clock.running)
 

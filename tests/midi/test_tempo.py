@@ -104,3 +104,15 @@ def test_drift_bars_glides_to_a_new_face_every_n_bars(engine_factory: EngineFact
     for _ in range(30):
         engine.step()
     assert int(engine.registry.value("drift.seed")) == seeds[-1]
+
+
+def test_downbeat_restarts_the_bar_count(engine_factory: EngineFactory) -> None:
+    engine = engine_factory({"drift.bars": 1, "tempo.bpm": 120.0}, fps=10)
+    seeds = []
+    for frame in range(41):
+        if frame == 15:  # 1.5 s in: a MIDI clock start
+            engine.registry.set("tempo.downbeat", True, "midi")
+        engine.step()
+        seeds.append(int(engine.registry.value("drift.seed")))
+    changes = [i for i in range(1, len(seeds)) if seeds[i] != seeds[i - 1]]
+    assert changes == [35]  # two seconds after the downbeat, not at 20
