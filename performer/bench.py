@@ -174,7 +174,10 @@ def run_bench(args: argparse.Namespace) -> int:
     log.info("measuring OSC latency (up to %d samples) and jitter under a flood...",
              LATENCY_SAMPLES)
     figures.update(osc_figures(session, args.seconds))
+    log.info("measuring MIDI latency over a JACK dummy server...")
+    figures.update(midi_latency(args.model, args.device))
     print(format_table(figures))
+    print(format_midi(figures))
     sizes = stylegan_sizes(args.stylegan_sizes, session)
     if sizes:
         from performer.stylegan_bench import format_stylegan_table, stylegan_figures
@@ -198,6 +201,38 @@ def stylegan_sizes(option: str | None, session: Session) -> list[int]:
         return [int(part) for part in option.split(",")]
     except ValueError:
         raise ValueError(f"--stylegan-sizes wants sizes like 256,1024, not {option!r}") from None
+
+
+def midi_latency(model: str | None, device: str | None) -> dict[str, object]:
+    """MIDI CC (JACK) -> first frame that used it, measured in a child process with a time
+    limit (see performer/control/midi_bench.py); skipped in one line without jackd."""
+    command = [sys.executable, "-m", "performer.control.midi_bench"]
+    command += [f"--model={model}"] if model else []
+    command += [f"--device={device}"] if device else []
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=180)
+        stdout, stderr = result.stdout, result.stderr
+    except subprocess.TimeoutExpired as err:  # figures come before the ports close
+        stdout = err.stdout.decode() if isinstance(err.stdout, bytes) else (err.stdout or "")
+        stderr = "the MIDI measurement did not finish within 180 s"
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        last = (stderr.strip().splitlines() or ["no output"])[-1]
+        return {"midi_skipped": f"the MIDI measurement failed: {last}"}
+    figures: dict[str, object] = json.loads(lines[-1])
+    return figures
+
+
+def format_midi(figures: dict[str, object]) -> str:
+    if "midi_skipped" in figures:
+        return f"MIDI latency: skipped ({figures['midi_skipped']})"
+    return (
+        f"MIDI CC over JACK (period {figures['midi_jack_period_ms']:.2f} ms) -> first frame "
+        f"that used it, {figures['midi_samples']} samples: p50 "
+        f"{figures['midi_latency_p50_ms']:.1f} ms, p99 {figures['midi_latency_p99_ms']:.1f} ms "
+        f"(goal <= {figures['midi_latency_goal_ms']:.1f} ms = JACK period + one 60 Hz refresh "
+        f"+ one generator step)"
+    )
 
 
 GOALS = {

@@ -1,4 +1,4 @@
-"""Command line: `performer run | render | layers | bench`."""
+"""Command line: `performer run | render | layers | bench | midi list`."""
 
 from __future__ import annotations
 
@@ -105,6 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--stylegan-sizes", default=None, metavar="PX,PX",
                        help="also time random-weight StyleGAN2 generators of these sizes "
                             "(default: 256,1024 when --model is a StyleGAN2; 'none' skips)")
+
+    midi = commands.add_parser("midi", help="MIDI ports and controllers")
+    midi_commands = midi.add_subparsers(dest="midi_command", required=True)
+    midi_list = midi_commands.add_parser("list", help="list MIDI input and output ports")
+    from performer.control.midi_service import add_api_argument
+
+    add_api_argument(midi_list)
     return parser
 
 
@@ -137,6 +144,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from performer.offline import render_video
 
             return render_video(args)
+        if args.command == "midi":
+            from performer.control.midi_service import list_ports
+
+            return list_ports(args)
         if args.command == "bench":
             from performer.bench import run_bench
 

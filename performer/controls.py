@@ -17,11 +17,13 @@ ORDERS = ("random", "index", "magnitude", "importance")
 FILLS = ("zero", "mean", "noise")
 NOISE_MODES = ("const", "random")
 LATENT_SPACES = ("z", "w")
+LEARN_OFF = "off"
+LEARN_LAST = "last"
 
 
 def declare(layer_names: Sequence[str]) -> list[Param]:
     """Every parameter, with `ablation.layer` offering 'all' plus the model's layers."""
-    return [
+    params = [
         # --- ablation: the heart of the piece ---
         Param("ablation.dead", Kind.FLOAT, 0.0,
               "Fraction of the target neurons switched off; a fader scrubs it directly.",
@@ -61,7 +63,25 @@ def declare(layer_names: Sequence[str]) -> list[Param]:
         Param("output.crossfade", Kind.FLOAT, 0.0,
               "Cross-fade from the previous frame over this time (smooths slow generators).",
               unit="s", maximum=1.0),
+        # --- tempo: MIDI clock, tap tempo, and what follows the beat ---
+        Param("tempo.bpm", Kind.FLOAT, 120.0,
+              "Tempo; incoming MIDI clock and tap tempo set it.", unit="BPM",
+              minimum=20.0, maximum=300.0),
+        Param("tempo.tap", Kind.TRIGGER, False, "Tap tempo: the beat between taps sets the BPM."),
+        Param("tempo.downbeat", Kind.TRIGGER, False,
+              "Count bars from here (a MIDI clock start fires it)."),
+        Param("ablation.sync", Kind.TOGGLE, False,
+              "Read ablation.rate as neurons per beat instead of per second."),
+        Param("drift.bars", Kind.INT, 0,
+              "Glide to a new face every this many bars (4 beats); 0 is off.", maximum=64),
     ]
+    # MIDI learn: the next control moved is bound to the parameter named here.
+    learnable = tuple(p.name for p in params)
+    params.append(Param("midi.learn", Kind.CHOICE, LEARN_OFF,
+                        "MIDI learn: the next control moved is bound to this parameter "
+                        "(\"last\": the one last changed from keys or OSC).",
+                        choices=(LEARN_OFF, LEARN_LAST, *learnable)))
+    return params
 
 
 def stylegan2_params(class_count: int) -> list[Param]:

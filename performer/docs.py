@@ -39,7 +39,9 @@ def _param_rows(params: list[Param]) -> str:
         "|---|---|---|---|---|---|",
     ]
     for p in params:
-        if p.kind is Kind.CHOICE:
+        if p.name == "midi.learn":
+            span = "off, last, or any parameter name"
+        elif p.kind is Kind.CHOICE:
             span = ", ".join(p.choices)
         elif p.kind is Kind.INT:
             span = f"{int(p.minimum)} – {int(p.maximum)}"

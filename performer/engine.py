@@ -27,6 +27,8 @@ from performer.params import Registry, Snapshot
 
 log = logging.getLogger(__name__)
 
+BEATS_PER_BAR = 4  # drift.bars counts bars of four beats at tempo.bpm
+
 
 @dataclass
 class EngineStats:
@@ -64,6 +66,7 @@ class Engine:
         self._z = torch.empty(1, model.latent_size, device=self.device)
         self.time = 0.0
         self.index = 0
+        self._beats = 0.0  # beats since the last drift.bars glide
         self.stats = EngineStats()
         self._thread: threading.Thread | None = None
         self._running = threading.Event()
@@ -78,7 +81,7 @@ class Engine:
         dt = self.clock.tick()
         self.time += dt
         index, self.index = self.index, self.index + 1  # time and index advance together
-        face_seed = self._triggers(snap)
+        face_seed = self._triggers(snap, new_face=self._bars_passed(snap, dt))
         self._automate(snap, dt)
         state = AblationState(
             layer=snap.str("ablation.layer"),
@@ -106,12 +109,26 @@ class Engine:
         generator_ms = (time.perf_counter() - started) * 1000.0
         return Frame(index, self.time, image, self.ablation.neuron_map(), generator_ms)
 
-    def _triggers(self, snap: Snapshot) -> int:
+    def _bars_passed(self, snap: Snapshot, dt: float) -> bool:
+        """drift.bars: True on the frame that completes another N bars at tempo.bpm."""
+        bars = snap.int("drift.bars")
+        if bars <= 0:
+            self._beats = 0.0
+            return False
+        self._beats += dt * snap.float("tempo.bpm") / 60.0
+        if "tempo.downbeat" in snap.fired:  # this frame is bar 1, beat 1
+            self._beats = 0.0
+        if self._beats < bars * BEATS_PER_BAR:
+            return False
+        self._beats %= bars * BEATS_PER_BAR
+        return True
+
+    def _triggers(self, snap: Snapshot, new_face: bool = False) -> int:
         """Apply fired triggers; returns the face seed this frame uses."""
         if "ablation.reset" in snap.fired:
             self.registry.set("ablation.dead", 0.0, source="engine")
             self.registry.set("ablation.rate", 0.0, source="engine")
-        if "drift.new" in snap.fired:
+        if "drift.new" in snap.fired or new_face:
             seeds = int(self.registry.param("drift.seed").maximum) + 1
             after = (snap.int("drift.seed") + 1) % seeds  # wraps, so "new" always changes
             return int(self.registry.set("drift.seed", after, source="engine"))
@@ -120,6 +137,8 @@ class Engine:
     def _automate(self, snap: Snapshot, dt: float) -> None:
         """Move `ablation.dead` by rate × dt neurons, towards death or back with revive."""
         rate = snap.float("ablation.rate")
+        if snap.bool("ablation.sync"):  # neurons per beat
+            rate *= snap.float("tempo.bpm") / 60.0
         if rate <= 0.0 or dt <= 0.0 or "ablation.reset" in snap.fired:
             return  # a reset frame stays reset (the snapshot's rate predates it)
         size = self.ablation.target_size(snap.str("ablation.layer"))

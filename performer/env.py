@@ -25,3 +25,24 @@ def has_display() -> bool:
     if not sys.platform.startswith("linux"):
         return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+# MIDI: mido reads MIDO_BACKEND itself; performer only reads it here, and never overrides it.
+MIDI_BACKEND_DEFAULT = "mido.backends.rtmidi"
+MIDI_APIS = {"alsa": "LINUX_ALSA", "jack": "UNIX_JACK", "coremidi": "MACOSX_CORE",
+             "winmm": "WINDOWS_MM"}
+
+
+def midi_backend(environ: Mapping[str, str] | None = None) -> str | None:
+    """The mido backend named by $MIDO_BACKEND (e.g. mido.backends.rtmidi/UNIX_JACK), if set."""
+    return (os.environ if environ is None else environ).get("MIDO_BACKEND") or None
+
+
+def user_midi_mapping(environ: Mapping[str, str] | None = None) -> Path:
+    """Where MIDI learn saves: $PERFORMER_MIDI_MAPPING, else
+    $XDG_CONFIG_HOME/performer/midi.toml (~/.config/performer/midi.toml)."""
+    env = os.environ if environ is None else environ
+    if env.get("PERFORMER_MIDI_MAPPING"):
+        return Path(env["PERFORMER_MIDI_MAPPING"]).expanduser()
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "performer" / "midi.toml"

@@ -19,6 +19,7 @@ from performer.models.base import AblatableGenerator
 from performer.models.loading import load_model
 from performer.models.stats import ModelStats, load_or_measure
 from performer.params import Registry
+from performer.tempo import attach_tap
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ def open_session(
     stats = load_or_measure(generator, generator.weights_path)
     registry = make_registry([layer.name for layer in generator.layers], generator.extra_params())
     engine = Engine(generator, stats, registry, clock or WallClock(), chosen)
+    attach_tap(registry)  # tempo.tap from keys, OSC or MIDI sets tempo.bpm
     elapsed = time.perf_counter() - started
     log.info(
         "%s on %s: %d neurons in %d layers (loaded in %.2f s)",

@@ -38,9 +38,12 @@ class ServiceKind:
 
 def kinds() -> tuple[ServiceKind, ...]:
     """Every kind of control service, in start order (imported lazily: `render` needs none)."""
-    from performer.control import osc
+    from performer.control import midi_service, osc
 
-    return (ServiceKind("OSC", osc.add_arguments, osc.start),)
+    return (
+        ServiceKind("OSC", osc.add_arguments, osc.start),
+        ServiceKind("MIDI", midi_service.add_arguments, midi_service.start),
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

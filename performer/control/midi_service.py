@@ -1,0 +1,518 @@
+"""The MIDI listener: hot-plug, the worker thread, LEDs, learn and clock.
+
+Threads and what they may do:
+- the MIDI system's own threads only queue messages inside python-rtmidi (see midi_ports);
+- the worker reads every open input about once a millisecond, maps messages to parameter
+  changes (`midi_mapping.Router`), submits one batch per wake-up to the registry (never
+  blocking), follows MIDI clock, carries out MIDI learn and sends LED messages;
+- the poller lists ports twice a second, opens controllers that appear and closes those
+  that vanish.
+Registry listeners run on whichever thread applied the change (often the render loop),
+so ours only enqueues. Nothing here can block the render loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import mido
+
+from performer.control.midi_learn import control_for, save_learned
+from performer.control.midi_mapping import Control, Router
+from performer.control.midi_ports import (
+    InPort,
+    MidiUnavailable,
+    OutPort,
+    Ports,
+    choose_backend,
+    name_pattern,
+    open_ports,
+)
+from performer.control.midi_profiles import (
+    Profile,
+    ProfileError,
+    builtin_profiles,
+    load_profile,
+    profile_for,
+)
+from performer.controls import LEARN_LAST, LEARN_OFF
+from performer.env import MIDI_APIS, user_midi_mapping
+from performer.params import ParamChange, Registry
+from performer.tempo import ClockFollower
+
+if TYPE_CHECKING:
+    from performer.session import Session
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.5  # port listing interval: hot-plug within 2 s, and JACK stays happy
+RETRY_S = 5.0  # after "no MIDI subsystem", look again after this, then ever more rarely
+RETRY_MAX_S = 60.0  # (each look may make the MIDI library print a line of its own)
+READ_S = 0.001  # how often the worker reads the open inputs
+INBOX_SIZE = 8192
+CLOCK_TYPES = {"clock", "start", "stop", "continue"}
+BPM_WRITES_PER_S = 4.0
+LEARN_IGNORED_SOURCES = {"midi", "engine", "tempo", "cli"}
+
+
+# --- the service ------------------------------------------------------------------------
+
+
+@dataclass
+class _Controller:
+    """One open input port, its mapping, and its LED output once found."""
+
+    port_name: str
+    profile: Profile
+    router: Router
+    port: InPort
+    output: OutPort | None = None
+    output_name: str | None = None
+
+
+class MidiService:
+    """Listens to the controllers, maps them onto the registry, lights their LEDs."""
+
+    name = "MIDI"
+
+    def __init__(
+        self,
+        registry: Registry,
+        backend: str,
+        patterns: Sequence[str] = (),
+        profiles: Sequence[Profile] | None = None,
+        user_path: Path | None = None,
+        poll_s: float = POLL_S,
+        retry_s: float = RETRY_S,
+    ) -> None:
+        self.registry = registry
+        self.backend = backend
+        self.ports: Ports | None = None  # opened by the poller (the MIDI system may be absent)
+        self.patterns = [name_pattern(p) for p in patterns]
+        params = registry.params()
+        self.profiles = list(profiles) if profiles is not None else builtin_profiles(params)
+        self.user_path = user_path
+        self.user = self._load_user(user_path)
+        self.poll_s = poll_s
+        self.retry_s = retry_s
+        self.clock = ClockFollower()
+        self.dropped = 0  # messages lost because the inbox was full
+        self._inbox: queue.Queue[tuple[Any, ...]] = queue.Queue(INBOX_SIZE)
+        self._controllers: dict[str, _Controller] = {}
+        self._lock = threading.Lock()  # guards _controllers (poller vs worker)
+        self._running = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._unsubscribe: Callable[[], None] | None = None
+        self._learning: str | None = None
+        self._last_touched: str | None = None
+        self._last_bpm: float | None = None
+        self._last_bpm_at = 0.0
+        self._timers: list[tuple[float, int, str, mido.Message]] = []
+        self._timer_seq = 0
+        self._unavailable_noted = False
+
+    def _load_user(self, path: Path | None) -> Profile | None:
+        if path is None or not path.exists():
+            return None
+        try:
+            profile = load_profile(path, self.registry.params())
+        except ProfileError as err:
+            log.error("%s (learned MIDI mappings not loaded)", err)
+            return None
+        for error in profile.errors:
+            log.warning("%s (entry skipped)", error)
+        log.info("MIDI: %d learned mapping(s) from %s", len(profile.controls), path)
+        return profile
+
+    # --- life cycle -------------------------------------------------------------------
+    def start(self) -> MidiService:
+        self._running.set()
+        self._unsubscribe = self.registry.subscribe(self._on_change)
+        for target, label in ((self._work, "worker"), (self._poll, "ports")):
+            thread = threading.Thread(target=target, name=f"performer-midi-{label}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self) -> None:
+        self._running.clear()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self._put(("stop",))
+        for thread in self._threads:
+            thread.join(timeout=2.0)
+        self._threads.clear()
+        with self._lock:
+            for controller in list(self._controllers.values()):
+                self._close(controller)
+            self._controllers.clear()
+        if self.ports is not None:
+            self.ports.close()
+            self.ports = None
+
+    def connected(self) -> list[str]:
+        with self._lock:
+            return sorted(self._controllers)
+
+    @property
+    def learning(self) -> str | None:
+        """The parameter MIDI learn is armed for, if any."""
+        return self._learning
+
+    def led_output(self, port_name: str) -> str | None:
+        with self._lock:
+            controller = self._controllers.get(port_name)
+            return controller.output_name if controller else None
+
+    # --- the poller -------------------------------------------------------------------
+    def _poll(self) -> None:
+        retry = self.retry_s
+        while self._running.is_set():
+            try:
+                self.scan()
+                wait, retry = self.poll_s, self.retry_s
+            except MidiUnavailable as err:
+                if not self._unavailable_noted:
+                    log.warning("MIDI is off: %s; the show runs without it (performer "
+                                "looks again now and then)", err)
+                    self._unavailable_noted = True
+                wait, retry = retry, min(retry * 2, RETRY_MAX_S)
+            except Exception:  # never let the poller die mid-show
+                log.exception("MIDI port scan failed")
+                wait, retry = retry, min(retry * 2, RETRY_MAX_S)
+            deadline = time.monotonic() + wait
+            while self._running.is_set() and time.monotonic() < deadline:
+                time.sleep(min(0.05, wait))
+
+    def wanted(self, port_name: str) -> Profile | None:
+        """The profile to open `port_name` with, or None to leave it alone."""
+        if self.patterns:
+            if not any(p.search(port_name) for p in self.patterns):
+                return None
+            return profile_for(port_name, self.profiles)
+        return next((p for p in self.profiles if p.matches(port_name)), None)
+
+    def scan(self) -> None:
+        """One hot-plug pass: open what appeared, close what vanished, find LED outputs."""
+        if self.ports is None:
+            self.ports = open_ports(self.backend)
+        inputs = self.ports.inputs()
+        if self._unavailable_noted:
+            log.info("MIDI is available now")
+            self._unavailable_noted = False
+        present = set(inputs)
+        with self._lock:
+            gone = [c for name, c in self._controllers.items() if name not in present]
+            for controller in gone:
+                log.warning("MIDI: %s is gone; waiting for it to come back", controller.port_name)
+                self._close(controller)
+                del self._controllers[controller.port_name]
+        for name in inputs:
+            with self._lock:
+                if name in self._controllers:
+                    continue
+            profile = self.wanted(name)
+            if profile is not None:
+                self._open(name, profile)
+        self._find_outputs()
+
+    def _open(self, name: str, profile: Profile) -> None:
+        controls = list(profile.controls) + (list(self.user.controls) if self.user else [])
+        router = Router(self.registry.params(), self.registry.snapshot(consume_triggers=False),
+                        controls, profile.leds)
+        assert self.ports is not None
+        try:
+            port = self.ports.open_input(name)
+        except OSError as err:
+            log.warning("MIDI: cannot open %s: %s", name, err)
+            return
+        with self._lock:
+            self._controllers[name] = _Controller(name, profile, router, port)
+        log.info("MIDI: %s opened with the %s profile", name, profile.name)
+
+    def _find_outputs(self) -> None:
+        with self._lock:
+            waiting = [c for c in self._controllers.values()
+                       if c.profile.leds is not None and c.output is None]
+            open_outputs = {c.output_name: c for c in self._controllers.values() if c.output}
+        if not waiting and not open_outputs:
+            return
+        assert self.ports is not None
+        outputs = self.ports.outputs()
+        for name, controller in open_outputs.items():
+            if name not in outputs:
+                with self._lock:
+                    self._close_output(controller)
+        for controller in waiting:
+            pattern = controller.profile.led_ports
+            name = next((o for o in outputs if pattern and pattern.search(o)), None)
+            if name is None:
+                continue
+            try:
+                port = self.ports.open_output(name)
+            except OSError as err:
+                log.warning("MIDI: cannot open LED output %s: %s", name, err)
+                continue
+            with self._lock:
+                controller.output, controller.output_name = port, name
+            log.info("MIDI: LEDs on %s", name)
+            self._put(("sync", controller.port_name))
+
+    def _close(self, controller: _Controller) -> None:
+        self._close_output(controller)
+        try:
+            controller.port.close()
+        except Exception as err:
+            log.debug("closing %s: %s", controller.port_name, err)
+
+    def _close_output(self, controller: _Controller) -> None:
+        if controller.output is not None:
+            try:
+                controller.output.close()
+            except Exception as err:
+                log.debug("closing %s: %s", controller.output_name, err)
+        controller.output, controller.output_name = None, None
+
+    # --- the worker -------------------------------------------------------------------
+    def _put(self, item: tuple[Any, ...]) -> None:
+        try:
+            self._inbox.put_nowait(item)
+        except queue.Full:
+            self.dropped += 1
+
+    def _on_change(self, change: ParamChange) -> None:
+        self._put(("change", change))
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                reading = bool(self._controllers)
+            timeout = READ_S if reading else 0.5
+            if self._timers:
+                timeout = max(0.0, min(timeout, self._timers[0][0] - time.perf_counter()))
+            try:
+                item = self._inbox.get(timeout=timeout)
+            except queue.Empty:
+                item = None
+            batch: list[ParamChange] = []
+            while item is not None:
+                if item[0] == "stop":
+                    return
+                try:
+                    self._handle(item, batch)
+                except Exception:  # one bad message must not stop the listener
+                    log.exception("MIDI: handling %s failed", item[0])
+                try:
+                    item = self._inbox.get_nowait()
+                except queue.Empty:
+                    item = None
+            self._read(batch)
+            if batch and not self.registry.submit(batch):
+                log.warning("MIDI: the registry queue is full; %d change(s) dropped", len(batch))
+            self._fire_timers()
+
+    def _read(self, batch: list[ParamChange]) -> None:
+        """Everything the open inputs received since the last read."""
+        with self._lock:  # the poller closes ports under the same lock
+            arrived = [(c.port_name, c.port.receive()) for c in self._controllers.values()]
+        for port_name, messages in arrived:
+            for when, message in messages:
+                try:
+                    self._message(when, port_name, message, batch)
+                except Exception:  # one bad message must not stop the listener
+                    log.exception("MIDI: handling %s failed", message)
+
+    def _handle(self, item: tuple[Any, ...], batch: list[ParamChange]) -> None:
+        kind = item[0]
+        if kind == "change":
+            self._change(item[1])
+        elif kind == "sync":
+            with self._lock:
+                controller = self._controllers.get(item[1])
+            if controller is not None:
+                for message in controller.router.all_lights():
+                    self._send(controller, message)
+
+    def _message(self, when: float, port: str, message: mido.Message,
+                 batch: list[ParamChange]) -> None:
+        if message.type in CLOCK_TYPES:
+            bpm = self.clock.message(message.type, when)
+            if message.type == "start":  # the sequencer's bar 1: drift.bars counts from here
+                batch.append(ParamChange("tempo.downbeat", True, "midi"))
+            if bpm is not None and self._tempo_due(bpm, when):
+                self._last_bpm, self._last_bpm_at = bpm, when
+                batch.append(ParamChange("tempo.bpm", round(bpm, 1), "midi"))
+            return
+        with self._lock:
+            controller = self._controllers.get(port)
+        if controller is None:
+            return
+        if self._learning is not None and self._learn(message):
+            return
+        batch.extend(controller.router.route(message))
+
+    def _tempo_due(self, bpm: float, when: float) -> bool:
+        """Write the followed tempo at most BPM_WRITES_PER_S times a second (a clock ticks
+        48 times a second at 120 BPM, and listeners need not hear each jitter), except
+        for a real tempo change."""
+        if self._last_bpm is None:
+            return True
+        change = abs(bpm - self._last_bpm)
+        if change >= 1.0:
+            return True
+        return change >= 0.05 and when - self._last_bpm_at >= 1.0 / BPM_WRITES_PER_S
+
+    def _change(self, change: ParamChange) -> None:
+        if change.name == "midi.learn":
+            self._arm(str(change.value))
+            return
+        if change.source not in LEARN_IGNORED_SOURCES:
+            self._last_touched = change.name
+        with self._lock:
+            controllers = list(self._controllers.values())
+        for controller in controllers:
+            controller.router.notice(change)
+            for delay, message in controller.router.lights(change):
+                if delay <= 0:
+                    self._send(controller, message)
+                else:
+                    self._timer_seq += 1
+                    heapq.heappush(self._timers, (time.perf_counter() + delay, self._timer_seq,
+                                                  controller.port_name, message))
+
+    def _fire_timers(self) -> None:
+        now = time.perf_counter()
+        while self._timers and self._timers[0][0] <= now:
+            _, _, port, message = heapq.heappop(self._timers)
+            with self._lock:
+                controller = self._controllers.get(port)
+            if controller is not None:
+                self._send(controller, message)
+
+    def _send(self, controller: _Controller, message: mido.Message) -> None:
+        with self._lock:  # the poller closes outputs under the same lock
+            output = controller.output
+            if output is None:
+                return
+            try:
+                output.send(message)
+            except Exception as err:  # the controller vanished between two scans
+                log.debug("MIDI: LED message to %s failed: %s", controller.output_name, err)
+
+    # --- learn ------------------------------------------------------------------------
+    def _arm(self, target: str) -> None:
+        if target == LEARN_OFF:
+            if self._learning is not None:
+                log.info("MIDI learn off")
+            self._learning = None
+            return
+        if target == LEARN_LAST:
+            if self._last_touched is None:
+                log.warning("MIDI learn: change a parameter with a key (or OSC) first, "
+                            "then press K")
+                self.registry.submit(ParamChange("midi.learn", LEARN_OFF, "midi"))
+                return
+            target = self._last_touched
+        self._learning = target
+        log.info("MIDI learn: move a control to drive %s (Shift+K cancels)", target)
+
+    def _learn(self, message: mido.Message) -> bool:
+        """Bind the control that sent `message` to the armed parameter; False if it is
+        not a learnable message (a release, say)."""
+        assert self._learning is not None
+        param = self.registry.param(self._learning)
+        control = control_for(message, param)
+        if control is None:
+            return False
+        saved = ""
+        if self.user_path is not None:
+            try:
+                save_learned(self.user_path, control, param)
+                control = self._reloaded(control)
+                saved = f", saved in {self.user_path}"
+            except (OSError, ProfileError) as err:
+                saved = f" (not saved: {err})"
+        with self._lock:
+            for controller in self._controllers.values():
+                controller.router.add(control)
+        if self.user is None:
+            self.user = Profile("learned", self.user_path, None)
+        self.user.controls = [c for c in self.user.controls if c.key != control.key]
+        self.user.controls.append(control)
+        log.info("MIDI learn: %s drives %s%s", control.describe(), control.param, saved)
+        self._learning = None
+        self.registry.submit(ParamChange("midi.learn", LEARN_OFF, "midi"))
+        return True
+
+    def _reloaded(self, control: Control) -> Control:
+        """The entry as the saved file now says it (a re-learned encoder stays relative)."""
+        assert self.user_path is not None
+        profile = load_profile(self.user_path, self.registry.params())
+        return next((c for c in profile.controls if c.key == control.key), control)
+
+
+# --- command line -----------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("MIDI")
+    group.add_argument("--midi", action="append", default=[], metavar="NAME",
+                       help="open MIDI inputs whose name contains NAME (case-insensitive; a "
+                            "regex works too; repeatable). Default: every port a bundled "
+                            "profile knows")
+    add_api_argument(group)
+    group.add_argument("--no-midi", action="store_true", help="do not listen to MIDI")
+    group.add_argument("--midi-mapping", type=Path, default=None, metavar="FILE",
+                       help="learned MIDI mappings file (default: "
+                            "$PERFORMER_MIDI_MAPPING or ~/.config/performer/midi.toml)")
+
+
+def add_api_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument("--midi-api", choices=sorted(MIDI_APIS), default=None,
+                        help="MIDI system for python-rtmidi (sets MIDO_BACKEND unless it "
+                             "is already set)")
+
+
+def start(args: argparse.Namespace, session: Session) -> MidiService | None:
+    if getattr(args, "no_midi", False):
+        return None
+    backend = choose_backend(args.midi_api)
+    user_path = args.midi_mapping or user_midi_mapping()
+    service = MidiService(session.registry, backend, args.midi, user_path=user_path)
+    return service.start()
+
+
+def list_ports(args: argparse.Namespace) -> int:
+    """`performer midi list`: inputs and outputs, with the profile each would use."""
+    try:
+        ports = open_ports(choose_backend(args.midi_api))
+        inputs, outputs = ports.inputs(), ports.outputs()
+        ports.close()
+    except MidiUnavailable as err:
+        print(f"performer: {err}")
+        print("performer: on Linux, ALSA needs /dev/snd/seq; for JACK use --midi-api jack "
+              "with a running JACK server")
+        return 1
+    from performer.controls import declare
+
+    profiles = builtin_profiles(declare(()))
+    print(f"MIDI inputs ({ports.backend_name}):")
+    for name in inputs or ["(none)"]:
+        match = next((p.name for p in profiles if p.matches(name)), None)
+        note = f"  -> {match}" if match else ""
+        print(f"  {name}{note}")
+    print("MIDI outputs:")
+    for name in outputs or ["(none)"]:
+        print(f"  {name}")
+    return 0
+

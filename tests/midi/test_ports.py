@@ -1,0 +1,352 @@
+"""Real MIDI ports through a JACK dummy server: virtual ports play the controllers."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import mido
+import pytest
+import rtmidi
+
+from performer.control.midi_ports import CLIENT_LOCK, open_ports, quiet
+from performer.control.midi_service import MidiService
+from performer.engine import Engine
+from performer.params import Registry, Value
+
+EngineFactory = Callable[..., Engine]
+LIMIT = 15.0  # only guards against a hang; hot-plug is checked at 2 s below
+
+
+def wait_until(condition: Callable[[], object], limit: float = LIMIT) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, "gave up waiting"
+        time.sleep(0.01)
+
+
+def settled(registry: Registry, name: str, value: Value) -> Callable[[], bool]:
+    """A condition: after applying what the listener submitted, `name` equals `value`."""
+
+    def check() -> bool:
+        registry.drain()
+        return registry.value(name) == value
+
+    return check
+
+
+def cc(number: int, value: int, channel: int = 0) -> mido.Message:
+    return mido.Message("control_change", channel=channel, control=number, value=value)
+
+
+def receive_until(port: Any, wanted: Callable[[mido.Message], bool],
+                  limit: float = LIMIT) -> list[mido.Message]:
+    """Every message received on `port` until one is `wanted` (that one last)."""
+    got: list[mido.Message] = []
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        message = port.poll()
+        if message is None:
+            time.sleep(0.002)
+            continue
+        got.append(message)
+        if wanted(message):
+            return got
+    raise AssertionError(f"no wanted message arrived; got {got}")
+
+
+class LedReceiver:
+    """A controller's own input port (where LED messages go), read by polling.
+
+    python-rtmidi directly, not a mido input: mido's inputs call into Python from JACK's
+    process thread, which can deadlock against a thread that opens a port (midi_ports).
+    """
+
+    def __init__(self, name: str) -> None:
+        with CLIENT_LOCK:
+            self._rt = quiet(rtmidi.MidiIn(rtmidi.API_UNIX_JACK, "controller"))
+            self._rt.open_virtual_port(name)
+
+    def poll(self) -> mido.Message | None:
+        event = self._rt.get_message()
+        return None if event is None else mido.Message.from_bytes(event[0])
+
+    def __enter__(self) -> LedReceiver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with CLIENT_LOCK:
+            self._rt.close_port()
+            self._rt.delete()
+
+
+class Controller:
+    """A virtual output port that plays a controller. It lives in this process, beside
+    performer's own clients, so it opens and closes under performer's client lock."""
+
+    def __init__(self, backend: mido.Backend, name: str) -> None:
+        with CLIENT_LOCK:
+            self._port = backend.open_output(name, virtual=True)
+            quiet(self._port._rt)  # see midi_ports.quiet
+
+    def send(self, message: mido.Message) -> None:
+        self._port.send(message)
+
+    def close(self) -> None:
+        with CLIENT_LOCK:
+            self._port.close()
+
+    def __enter__(self) -> Controller:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@pytest.fixture
+def backend(jack: str) -> mido.Backend:
+    return mido.Backend(jack, load=True)
+
+
+@pytest.fixture
+def services() -> Iterator[list[MidiService]]:
+    started: list[MidiService] = []
+    yield started
+    for service in started:
+        service.stop()
+
+
+def start(services: list[MidiService], registry: Registry, jack: str, tmp_path: Path,
+          **kwargs: Any) -> MidiService:
+    service = MidiService(registry, jack, user_path=tmp_path / "midi.toml", **kwargs).start()
+    services.append(service)
+    return service
+
+
+def test_list_names_the_virtual_ports(backend: mido.Backend, jack: str) -> None:
+    with Controller(backend, "listed knobs"), LedReceiver("listed lights"):
+        ports = open_ports(jack)
+        try:
+            assert any(n.endswith(":listed knobs") for n in ports.inputs())
+            assert any(n.endswith(":listed lights") for n in ports.outputs())
+        finally:
+            ports.close()
+
+
+def test_a_profile_port_opens_by_itself_and_a_fader_reaches_the_next_frame(
+        backend: mido.Backend, jack: str, engine_factory: EngineFactory,
+        services: list[MidiService], tmp_path: Path) -> None:
+    engine = engine_factory()
+    registry = engine.registry
+    before = engine.step()
+    assert before.neurons.alive_count == before.neurons.total
+    with Controller(backend, "nanoKONTROL2 frame test") as knobs:
+        service = start(services, registry, jack, tmp_path)
+        wait_until(lambda: any("nanoKONTROL2 frame test" in n for n in service.connected()))
+        knobs.send(cc(0, 127))  # fader 1 -> ablation.dead 1.0
+        knobs.send(cc(16, 127))  # knob 1 -> ablation.rate 2000
+        frames = []
+        deadline = time.monotonic() + LIMIT
+        while time.monotonic() < deadline:  # the engine's own snapshot applies the batch
+            frames.append(engine.step())
+            if frames[-1].neurons.alive_count == 0:
+                break
+            time.sleep(0.005)
+        assert frames[-1].neurons.alive_count == 0, "the fader never reached a frame"
+        assert registry.value("ablation.dead") == 1.0
+        wait_until(settled(registry, "ablation.rate", 2000.0))
+        assert not (frames[-1].image == before.image).all()
+
+
+def test_midi_option_opens_an_unknown_controller_with_the_generic_profile(
+        backend: mido.Backend, jack: str, registry_factory: Callable[..., Registry],
+        services: list[MidiService], tmp_path: Path) -> None:
+    registry = registry_factory()
+    with Controller(backend, "Mystery Knobs 8") as knobs:
+        auto = start(services, registry, jack, tmp_path)
+        auto.scan()
+        assert auto.connected() == []  # no profile claims it: left alone
+        chosen = start(services, registry, jack, tmp_path, patterns=["mystery kn.bs"])
+        wait_until(lambda: chosen.connected() != [])
+        knobs.send(cc(71, 127, channel=5))  # generic knob 2 (any channel) -> drift.speed
+        wait_until(settled(registry, "drift.speed", 2.0))
+
+
+def test_leds_light_for_buttons_keys_and_triggers(
+        backend: mido.Backend, jack: str, registry_factory: Callable[..., Registry],
+        services: list[MidiService], tmp_path: Path) -> None:
+    registry = registry_factory({"drift.freeze": True})
+    with Controller(backend, "nanoKONTROL2 led test") as knobs, \
+            LedReceiver("nanoKONTROL2 led test lights") as lights:
+        service = start(services, registry, jack, tmp_path)
+        wait_until(lambda: service.connected() != [])
+        wait_until(lambda: service.led_output(service.connected()[0]) is not None)
+        # on connect, every LED shows the current state: freeze (S2, CC 33) is on
+        synced = receive_until(lights, lambda m: m.type == "control_change" and m.control == 33)
+        assert synced[-1].value == 127
+
+        knobs.send(cc(32, 127))  # S1 press: revive on
+        knobs.send(cc(32, 0))
+        wait_until(settled(registry, "ablation.revive", True))
+        lit = receive_until(lights, lambda m: m.type == "control_change" and m.control == 32)
+        assert lit[-1].value == 127
+
+        registry.set("drift.freeze", False, "keyboard")  # a key turns its LED off
+        dark = receive_until(lights, lambda m: m.type == "control_change" and m.control == 33)
+        assert dark[-1].value == 0
+
+        registry.set("ablation.reset", True, "osc")  # a trigger flashes M1 (CC 48)
+        flash = receive_until(lights, lambda m: m.type == "control_change" and m.control == 48)
+        assert flash[-1].value == 127
+        off = receive_until(lights, lambda m: m.type == "control_change" and m.control == 48)
+        assert off[-1].value == 0
+
+
+def test_unplug_and_replug_reconnects_within_two_seconds(
+        backend: mido.Backend, jack: str, registry_factory: Callable[..., Registry],
+        services: list[MidiService], tmp_path: Path) -> None:
+    registry = registry_factory()
+    name = "nanoKONTROL2 hotplug"
+    knobs = Controller(backend, name)
+    service = start(services, registry, jack, tmp_path)
+    wait_until(lambda: service.connected() != [])
+    knobs.send(cc(0, 64))
+    wait_until(settled(registry, "ablation.dead", pytest.approx(64 / 127)))
+
+    knobs.close()  # unplugged
+    wait_until(lambda: service.connected() == [], limit=2.0)
+    registry.set("output.map", True, "keyboard")  # the show goes on meanwhile
+    knobs = Controller(backend, name)  # plugged back in
+    try:
+        wait_until(lambda: service.connected() != [], limit=2.0)
+        knobs.send(cc(0, 127))  # the fader may have moved while unplugged: pick-up first
+        knobs.send(cc(0, 64))
+        knobs.send(cc(0, 127))
+        wait_until(settled(registry, "ablation.dead", 1.0))
+    finally:
+        knobs.close()
+
+
+def test_learn_binds_the_next_control_saves_it_and_loads_it_next_time(
+        backend: mido.Backend, jack: str, registry_factory: Callable[..., Registry],
+        services: list[MidiService], tmp_path: Path) -> None:
+    registry = registry_factory()
+    with Controller(backend, "nanoKONTROL2 learn test") as knobs:
+        service = start(services, registry, jack, tmp_path)
+        wait_until(lambda: service.connected() != [])
+        registry.set("midi.learn", "drift.glide", "osc")  # as /performer/midi/learn would
+        wait_until(lambda: service.learning == "drift.glide")
+        knobs.send(cc(7, 127))  # fader 8, unmapped in the profile
+        wait_until(settled(registry, "midi.learn", "off"))
+        assert registry.value("drift.glide") == 2.0  # the learning move itself sets nothing
+        knobs.send(cc(7, 0))
+        wait_until(settled(registry, "drift.glide", 0.0))
+        saved = (tmp_path / "midi.toml").read_text()
+        assert 'param = "drift.glide"' in saved and "cc = 7" in saved
+
+        # K: learn the parameter last changed from the keyboard
+        registry.set("drift.speed", 0.5, "keyboard")
+        registry.set("midi.learn", "last", "keyboard")
+        wait_until(lambda: service.learning == "drift.speed")
+        knobs.send(cc(6, 0))
+        wait_until(settled(registry, "midi.learn", "off"))
+        service.stop()
+
+        again = start(services, registry, jack, tmp_path)  # the next show
+        wait_until(lambda: again.connected() != [])
+        # both values were changed before this start, so each knob picks its value up first
+        for number in (7, 6):
+            knobs.send(cc(number, 0))
+            knobs.send(cc(number, 127))
+        wait_until(settled(registry, "drift.glide", 10.0))
+        wait_until(settled(registry, "drift.speed", 2.0))
+
+
+def test_midi_clock_sets_the_tempo(
+        backend: mido.Backend, jack: str, registry_factory: Callable[..., Registry],
+        services: list[MidiService], tmp_path: Path) -> None:
+    registry = registry_factory()
+    with Controller(backend, "nanoKONTROL2 clock test") as sequencer:
+        seen_downbeat: list[bool] = []
+        registry.subscribe(
+            lambda c: seen_downbeat.append(True) if c.name == "tempo.downbeat" else None)
+        service = start(services, registry, jack, tmp_path)
+        wait_until(lambda: service.connected() != [])
+        sequencer.send(mido.Message("start"))
+        interval = 60.0 / 100.0 / 24  # 100 BPM
+        started = time.perf_counter()
+        for i in range(3 * 24):
+            time.sleep(max(0.0, started + i * interval - time.perf_counter()))
+            sequencer.send(mido.Message("clock"))
+
+        def near_100() -> bool:
+            registry.drain()
+            return abs(float(registry.value("tempo.bpm")) - 100.0) < 5.0
+
+        wait_until(near_100)
+        assert seen_downbeat, "a clock start fires tempo.downbeat"
+        sequencer.send(mido.Message("stop"))
+        wait_until(lambda: not service.clock.running)
+
+
+def test_no_midi_subsystem_gives_one_notice_and_the_rest_runs(
+        jack: str, registry_factory: Callable[..., Registry], services: list[MidiService],
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    registry = registry_factory()
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", "performer-no-such-server")
+    caplog.set_level(logging.WARNING, logger="performer.control.midi_ports")
+    service = start(services, registry, jack, tmp_path, retry_s=0.05)
+    wait_until(lambda: any("MIDI is off" in r.message for r in caplog.records))
+    time.sleep(0.5)  # several more failed scans
+    service.stop()
+    notices = [r for r in caplog.records if "MIDI is off" in r.message]
+    assert len(notices) == 1
+    assert "no MIDI subsystem" in notices[0].message
+    registry.set("ablation.dead", 0.5, "keyboard")
+    assert registry.value("ablation.dead") == 0.5
+
+
+def test_midi_list_shows_ports_and_their_profile(
+        backend: mido.Backend, jack: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from performer.cli import main
+
+    monkeypatch.delenv("MIDO_BACKEND", raising=False)
+    with Controller(backend, "APC MINI list test"), LedReceiver("APC MINI list lights"):
+        assert main(["midi", "list", "--midi-api", "jack"]) == 0
+    out = capsys.readouterr().out
+    assert "MIDI inputs (mido.backends.rtmidi/UNIX_JACK):" in out
+    assert "RtMidiOut Client:APC MINI list test  -> Akai APC mini" in out
+    assert "controller:APC MINI list lights" in out
+
+
+def test_run_options_start_the_midi_service_beside_the_window(
+        backend: mido.Backend, jack: str, registry_factory: Callable[..., Registry],
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from performer.cli import build_parser
+    from performer.control.services import start_services, stop_services
+
+    monkeypatch.setenv("MIDO_BACKEND", jack)
+    registry = registry_factory()
+    session: Any = SimpleNamespace(registry=registry)
+    off = build_parser().parse_args(["run", "--no-midi"])
+    assert start_services(off, session) == []
+    args = build_parser().parse_args(
+        ["run", "--midi", "wired knobs", "--midi-mapping", str(tmp_path / "mine.toml")])
+    with Controller(backend, "Wired Knobs 1") as knobs:
+        services = start_services(args, session)
+        try:
+            (service,) = services
+            assert isinstance(service, MidiService)
+            wait_until(lambda: service.connected() != [])
+            knobs.send(cc(21, 127))  # generic knob 1 on the second CC block -> rate
+            wait_until(settled(registry, "ablation.rate", 2000.0))
+            assert service.user_path == tmp_path / "mine.toml"
+        finally:
+            stop_services(services)
