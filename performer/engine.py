@@ -23,9 +23,12 @@ from performer.latent_space import SpaceDrift, has_w_space
 from performer.mailbox import Mailbox
 from performer.models.base import AblatableGenerator
 from performer.models.stats import ModelStats
-from performer.params import Registry, Snapshot
+from performer.params import ParamChange, Registry, Snapshot
 
 log = logging.getLogger(__name__)
+
+ENGINE = "engine"  # the source of the changes the engine writes back (automation)
+OUTPUT_GROUP = "output."  # parameters only the display reads
 
 BEATS_PER_BAR = 4  # drift.bars counts bars of four beats at tempo.bpm
 
@@ -69,6 +72,7 @@ class Engine:
         self._beats = 0.0  # beats since the last drift.bars glide
         self.stats = EngineStats()
         self._thread: threading.Thread | None = None
+        self._mailbox: Mailbox[Frame] | None = None
         self._running = threading.Event()
 
     def _face(self, seed: int) -> np.ndarray:
@@ -126,12 +130,12 @@ class Engine:
     def _triggers(self, snap: Snapshot, new_face: bool = False) -> int:
         """Apply fired triggers; returns the face seed this frame uses."""
         if "ablation.reset" in snap.fired:
-            self.registry.set("ablation.dead", 0.0, source="engine")
-            self.registry.set("ablation.rate", 0.0, source="engine")
+            self.registry.set("ablation.dead", 0.0, source=ENGINE)
+            self.registry.set("ablation.rate", 0.0, source=ENGINE)
         if "drift.new" in snap.fired or new_face:
             seeds = int(self.registry.param("drift.seed").maximum) + 1
             after = (snap.int("drift.seed") + 1) % seeds  # wraps, so "new" always changes
-            return int(self.registry.set("drift.seed", after, source="engine"))
+            return int(self.registry.set("drift.seed", after, source=ENGINE))
         return snap.int("drift.seed")
 
     def _automate(self, snap: Snapshot, dt: float) -> None:
@@ -143,17 +147,35 @@ class Engine:
             return  # a reset frame stays reset (the snapshot's rate predates it)
         size = self.ablation.target_size(snap.str("ablation.layer"))
         direction = -1.0 if snap.bool("ablation.revive") else 1.0
-        self.registry.nudge("ablation.dead", direction * rate * dt / size, source="engine")
+        self.registry.nudge("ablation.dead", direction * rate * dt / size, source=ENGINE)
 
     # --- the thread -----------------------------------------------------------------
     def start(self, mailbox: Mailbox[Frame], max_wait: float = 0.1) -> None:
-        """Run frames on a thread, each one made once the display took the previous one."""
+        """Run frames on a thread, each one made once the display took the previous one.
+
+        A control change that arrives while a finished frame still waits for the display
+        makes that frame stale: it is made again, once, with the change (late latching), so
+        a knob reaches the next refresh instead of the one after it. Changes the engine
+        makes itself, and output-only parameters, never cause a redo.
+        """
         self._running.set()
+        self._mailbox = mailbox
+
+        def on_change(change: ParamChange) -> None:
+            if change.source != ENGINE and not change.name.startswith(OUTPUT_GROUP):
+                mailbox.wake()
+
+        stop_watching = (self.registry.subscribe(on_change),
+                         self.registry.watch_submissions(mailbox.wake))
 
         def loop() -> None:
             last = time.perf_counter()
+            redo = False
             while self._running.is_set():
-                mailbox.wait_taken(max_wait)
+                # After one redo, wait for the display: never more than two steps a frame.
+                redo = mailbox.wait_demand(max_wait, wakeable=not redo)
+                if not self._running.is_set():
+                    break
                 try:
                     frame = self.step()
                 except Exception:  # keep the show up; the last frame stays on screen
@@ -164,6 +186,9 @@ class Engine:
                 now = time.perf_counter()
                 self._count(now - last, frame.generator_ms)
                 last = now
+
+            for unsubscribe in stop_watching:
+                unsubscribe()
 
         self._thread = threading.Thread(target=loop, name="performer-engine", daemon=True)
         self._thread.start()
@@ -178,6 +203,8 @@ class Engine:
     def stop(self) -> None:
         """Stop the thread; it ends after its current frame."""
         self._running.clear()
+        if self._mailbox is not None:
+            self._mailbox.wake()  # end a wait for the display at once
         if self._thread is not None:
             self._thread.join(timeout=30.0)
             if self._thread.is_alive():

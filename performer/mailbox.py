@@ -12,6 +12,7 @@ class Mailbox(Generic[T]):
     def __init__(self) -> None:
         self._value: T | None = None
         self._fresh = False
+        self._woken = False
         self._cond = threading.Condition()
         self.posted = 0
         self.dropped = 0  # values replaced before anyone took them
@@ -39,6 +40,24 @@ class Mailbox(Generic[T]):
         """Block until the current value was taken (a producer's back-pressure)."""
         with self._cond:
             return self._cond.wait_for(lambda: not self._fresh, timeout)
+
+    def wake(self) -> None:
+        """Tell the producer that the value waiting here went stale (its inputs changed)."""
+        with self._cond:
+            self._woken = True
+            self._cond.notify_all()
+
+    def wait_demand(self, timeout: float, wakeable: bool = True) -> bool:
+        """A producer's back-pressure that also ends early on `wake()` when `wakeable`.
+
+        Returns True when the value still waits but went stale: the producer should make a
+        fresher one to replace it. Either way the wake-up is consumed.
+        """
+        with self._cond:
+            self._cond.wait_for(lambda: not self._fresh or (wakeable and self._woken), timeout)
+            stale = self._fresh and self._woken and wakeable
+            self._woken = False
+            return stale
 
     def peek(self) -> T | None:
         with self._cond:

@@ -170,6 +170,7 @@ class Registry:
         self._lock = threading.Lock()
         self._pending: queue.Queue[tuple[ParamChange, ...]] = queue.Queue(queue_size)
         self._listeners: list[Listener] = []
+        self._submission_watchers: list[Callable[[], None]] = []
         self.dropped = 0  # submitted batches refused because the queue was full
 
     # --- declarations -------------------------------------------------------------
@@ -208,6 +209,12 @@ class Registry:
         """Call `listener` with every applied change; returns a function that unsubscribes."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
+
+    def watch_submissions(self, watcher: Callable[[], None]) -> Callable[[], None]:
+        """Call `watcher` (on the submitting thread; it must not block) after each queued
+        batch, so a consumer can drain early; returns a function that stops watching."""
+        self._submission_watchers.append(watcher)
+        return lambda: self._submission_watchers.remove(watcher)
 
     def set(self, name: str, value: object, source: str = "api") -> Value:
         """Set one value now (clamped); returns the value stored. Raises ParamError."""
@@ -266,6 +273,8 @@ class Registry:
         except queue.Full:
             self.dropped += 1
             return False
+        for watcher in list(self._submission_watchers):
+            watcher()
         return True
 
     def drain(self) -> None:

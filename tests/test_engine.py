@@ -252,3 +252,29 @@ def test_a_failing_frame_keeps_the_show_up(
     assert frame.time == pytest.approx(frame.index / 30)
     failures = [r for r in caplog.records if "frame 0 failed" in r.getMessage()]
     assert failures and failures[0].exc_info is not None
+
+
+def test_a_control_change_remakes_the_waiting_frame_once(engine_factory: EngineFactory) -> None:
+    """Late latching: a frame nobody took yet is made again with a change from a control,
+    once; the engine's own automation and output-only parameters never cause a redo."""
+    engine = engine_factory({})
+    mailbox: Mailbox[Frame] = Mailbox()
+    engine.start(mailbox, max_wait=5.0)  # nobody takes: only wake-ups make frames
+    try:
+        wait_until(lambda: mailbox.posted >= 1)
+        time.sleep(0.2)
+        assert mailbox.posted == 1
+        engine.registry.set("output.map", True, "osc")  # the display's business only
+        engine.registry.set("ablation.seed", 3, "engine")
+        time.sleep(0.2)
+        assert mailbox.posted == 1
+        engine.registry.submit(ParamChange("ablation.dead", 0.5, "osc"))
+        wait_until(lambda: mailbox.posted >= 2)
+        engine.registry.set("ablation.dead", 0.75, "midi")  # a second change: no third step
+        time.sleep(0.2)
+        assert mailbox.posted == 2
+        frame = mailbox.take()
+    finally:
+        engine.stop()
+    assert frame is not None and frame.index == 1
+    assert frame.neurons.alive_count == TOTAL - TOTAL // 2

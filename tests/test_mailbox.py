@@ -105,3 +105,31 @@ def test_producer_and_consumer_threads_lose_nothing_but_stale_values() -> None:
     assert taken[-1] == count - 1  # the newest value always arrives
     assert mailbox.posted == count
     assert len(taken) + mailbox.dropped == count
+
+
+def test_wake_marks_a_waiting_value_stale() -> None:
+    """A producer waiting for the consumer returns at once, told to replace its value."""
+    mailbox: Mailbox[int] = Mailbox()
+    mailbox.post(1)
+    threading.Timer(0.05, mailbox.wake).start()
+    assert mailbox.wait_demand(timeout=10.0) is True
+    # The wake-up is consumed: the next wait lasts until the value is taken (or times out).
+    assert mailbox.wait_demand(timeout=0.05) is False
+    assert mailbox.take() == 1
+
+
+def test_an_unwakeable_wait_ignores_wake_and_ends_when_taken() -> None:
+    mailbox: Mailbox[int] = Mailbox()
+    mailbox.post(1)
+    mailbox.wake()
+    threading.Timer(0.05, mailbox.take).start()
+    assert mailbox.wait_demand(timeout=10.0, wakeable=False) is False
+    assert mailbox.peek() == 1 and mailbox.take() is None  # it was taken, not replaced
+    mailbox.post(2)
+    assert mailbox.wait_demand(timeout=0.01) is False  # the old wake-up did not linger
+
+
+def test_a_wake_with_nothing_waiting_is_not_stale() -> None:
+    mailbox: Mailbox[int] = Mailbox()
+    mailbox.wake()
+    assert mailbox.wait_demand(timeout=0.01) is False
