@@ -350,3 +350,22 @@ def test_run_options_start_the_midi_service_beside_the_window(
             assert service.user_path == tmp_path / "mine.toml"
         finally:
             stop_services(services)
+
+
+def test_midi_list_without_alsa_prints_our_notice_only() -> None:
+    """libasound's own stderr lines ('ALSA lib seq_hw.c:...') are silenced: the performer
+    sees one notice from performer. (Where /dev/snd/seq exists, ALSA opens and the listing
+    is printed instead; the libasound lines must not appear either way.)"""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "MIDO_BACKEND"}
+    result = subprocess.run(
+        [sys.executable, "-m", "performer.cli", "midi", "list", "--midi-api", "alsa"],
+        capture_output=True, text=True, timeout=60, env=env)
+    output = result.stdout + result.stderr
+    assert "ALSA lib" not in output, output
+    if not Path("/dev/snd/seq").exists():
+        assert result.returncode != 0
+        assert output.count("no MIDI subsystem") == 1, output
