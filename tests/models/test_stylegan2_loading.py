@@ -225,3 +225,17 @@ def test_rosinality_training_checkpoint_with_args_and_optimizers(folder: Path) -
     torch.save(checkpoint, other)
     changed = load_model(str(other), CPU)
     assert changed.config.lr_multiplier == 0.5  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("layout", ["ada-converted", "stylegan3-repo"])
+def test_other_recorded_layouts_load_without_complaint(
+    folder: Path, layout: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Pickles converted from TensorFlow, and the stylegan3 repository's StyleGAN2 (which
+    records fused_modconv_default), build the same network with no unknown-argument warning."""
+    path = folder / f"{layout}.pkl"
+    fixtures.write_nvlabs_pickle(path, resolution=32, seed=3, layout=layout)
+    with caplog.at_level("WARNING", logger="performer.models"):
+        model = load_model(str(path), CPU)
+    assert not [r for r in caplog.records if "unknown" in r.getMessage()]
+    assert [layer.name for layer in model.layers][:3] == ["b4.conv1", "b8.conv0", "b8.conv1"]

@@ -19,8 +19,10 @@ FAMILY = "stylegan2"
 SUPPORTED_ARCHITECTURE = "skip"
 ACTIVATIONS = ("lrelu", "relu", "linear")
 
-# Keys of the NVlabs constructors that change nothing at inference time.
-_IGNORED = {"fp16_channels_last", "channels_last", "epochs", "w_avg_beta_decay"}
+# Keys of the NVlabs constructors that change nothing at inference time
+# (fused_modconv_default: how the stylegan3 repository's StyleGAN2 schedules its kernels).
+_IGNORED = {"fp16_channels_last", "channels_last", "epochs", "w_avg_beta_decay",
+            "fused_modconv_default"}
 
 
 class ConfigError(ValueError):
