@@ -7,6 +7,7 @@ file has the same format as a bundled profile and applies to every controller.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -15,8 +16,21 @@ import tomlkit
 from tomlkit.items import AoT, Table
 
 from performer.control.midi_mapping import Control, Mode, Source
-from performer.control.midi_profiles import MODES_FOR, SOURCE_KEYS, default_mode
-from performer.params import Param
+from performer.control.midi_profiles import (
+    MODES_FOR,
+    SOURCE_KEYS,
+    Profile,
+    ProfileError,
+    default_mode,
+    load_profile,
+)
+from performer.controls import LEARN_LAST, LEARN_OFF
+from performer.params import Param, ParamChange, Registry
+
+log = logging.getLogger(__name__)
+
+# Changes from these sources are not "the parameter you just touched" that K learns.
+LEARN_IGNORED_SOURCES = {"midi", "engine", "tempo", "cli"}
 
 HEADER = """\
 # performer: MIDI mappings learned on this machine (press K in the window, or send
@@ -103,3 +117,91 @@ def save_learned(path: Path, control: Control, param: Param) -> None:
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(tomlkit.dumps(document), encoding="utf-8")
     os.replace(temporary, path)  # a crash mid-write never leaves half a file
+
+
+class Learner:
+    """MIDI learn's state: the parameter it is armed for, the one touched last (what K
+    learns), and the learned mappings, loaded from and saved to the user's file.
+
+    Used from the MIDI worker thread only.
+    """
+
+    def __init__(self, registry: Registry, path: Path | None) -> None:
+        self.registry = registry
+        self.path = path
+        self.armed: str | None = None
+        self.last_touched: str | None = None
+        self.profile = self._load(path)
+
+    def _load(self, path: Path | None) -> Profile | None:
+        if path is None or not path.exists():
+            return None
+        try:
+            profile = load_profile(path, self.registry.params())
+        except ProfileError as err:
+            log.error("%s (learned MIDI mappings not loaded)", err)
+            return None
+        for error in profile.errors:
+            log.warning("%s (entry skipped)", error)
+        log.info("MIDI: %d learned mapping(s) from %s", len(profile.controls), path)
+        return profile
+
+    @property
+    def controls(self) -> list[Control]:
+        return list(self.profile.controls) if self.profile else []
+
+    def notice(self, change: ParamChange) -> bool:
+        """Follow a registry change; True if it was MIDI learn's own parameter."""
+        if change.name == "midi.learn":
+            self._arm(str(change.value))
+            return True
+        if change.source not in LEARN_IGNORED_SOURCES:
+            self.last_touched = change.name
+        return False
+
+    def _arm(self, target: str) -> None:
+        if target == LEARN_OFF:
+            if self.armed is not None:
+                log.info("MIDI learn off")
+            self.armed = None
+            return
+        if target == LEARN_LAST:
+            if self.last_touched is None:
+                log.warning("MIDI learn: change a parameter with a key (or OSC) first, "
+                            "then press K")
+                self.registry.submit(ParamChange("midi.learn", LEARN_OFF, "midi"))
+                return
+            target = self.last_touched
+        self.armed = target
+        log.info("MIDI learn: move a control to drive %s (Shift+K cancels)", target)
+
+    def bind(self, message: mido.Message) -> Control | None:
+        """The armed parameter's new mapping for the control that sent `message`, saved;
+        None if the message cannot be learned (a release, say)."""
+        assert self.armed is not None
+        param = self.registry.param(self.armed)
+        control = control_for(message, param)
+        if control is None:
+            return None
+        saved = ""
+        if self.path is not None:
+            try:
+                save_learned(self.path, control, param)
+                control = self._reloaded(control)
+                saved = f", saved in {self.path}"
+            except (OSError, ProfileError) as err:
+                saved = f" (not saved: {err})"
+        if self.profile is None:
+            self.profile = Profile("learned", self.path, None)
+        self.profile.controls = [c for c in self.profile.controls if c.key != control.key]
+        self.profile.controls.append(control)
+        log.info("MIDI learn: %s drives %s%s", control.describe(), control.param, saved)
+        self.armed = None
+        self.registry.submit(ParamChange("midi.learn", LEARN_OFF, "midi"))
+        return control
+
+    def _reloaded(self, control: Control) -> Control:
+        """The entry as the saved file now says it (a re-learned encoder stays relative)."""
+        assert self.path is not None
+        profile = load_profile(self.path, self.registry.params())
+        return next((c for c in profile.controls if c.key == control.key), control)

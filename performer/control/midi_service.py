@@ -1,4 +1,4 @@
-"""The MIDI listener: hot-plug, the worker thread, LEDs, learn and clock.
+"""The MIDI listener: hot-plug, the worker thread, LEDs, clock, and learn (midi_learn).
 
 Threads and what they may do:
 - the MIDI system's own threads only queue messages inside python-rtmidi (see midi_ports);
@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import mido
 
-from performer.control.midi_learn import control_for, save_learned
-from performer.control.midi_mapping import Control, Router
+from performer.control.midi_learn import Learner
+from performer.control.midi_mapping import Router
 from performer.control.midi_ports import (
     InPort,
     MidiUnavailable,
@@ -39,12 +39,9 @@ from performer.control.midi_ports import (
 )
 from performer.control.midi_profiles import (
     Profile,
-    ProfileError,
     builtin_profiles,
-    load_profile,
     profile_for,
 )
-from performer.controls import LEARN_LAST, LEARN_OFF
 from performer.env import MIDI_APIS, user_midi_mapping
 from performer.params import ParamChange, Registry
 from performer.tempo import ClockFollower
@@ -61,7 +58,6 @@ READ_S = 0.001  # how often the worker reads the open inputs
 INBOX_SIZE = 8192
 CLOCK_TYPES = {"clock", "start", "stop", "continue"}
 BPM_WRITES_PER_S = 4.0
-LEARN_IGNORED_SOURCES = {"midi", "engine", "tempo", "cli"}
 
 
 # --- the service ------------------------------------------------------------------------
@@ -100,8 +96,7 @@ class MidiService:
         self.patterns = [name_pattern(p) for p in patterns]
         params = registry.params()
         self.profiles = list(profiles) if profiles is not None else builtin_profiles(params)
-        self.user_path = user_path
-        self.user = self._load_user(user_path)
+        self.learner = Learner(registry, user_path)
         self.poll_s = poll_s
         self.retry_s = retry_s
         self.clock = ClockFollower()
@@ -112,26 +107,11 @@ class MidiService:
         self._running = threading.Event()
         self._threads: list[threading.Thread] = []
         self._unsubscribe: Callable[[], None] | None = None
-        self._learning: str | None = None
-        self._last_touched: str | None = None
         self._last_bpm: float | None = None
         self._last_bpm_at = 0.0
         self._timers: list[tuple[float, int, str, mido.Message]] = []
         self._timer_seq = 0
         self._unavailable_noted = False
-
-    def _load_user(self, path: Path | None) -> Profile | None:
-        if path is None or not path.exists():
-            return None
-        try:
-            profile = load_profile(path, self.registry.params())
-        except ProfileError as err:
-            log.error("%s (learned MIDI mappings not loaded)", err)
-            return None
-        for error in profile.errors:
-            log.warning("%s (entry skipped)", error)
-        log.info("MIDI: %d learned mapping(s) from %s", len(profile.controls), path)
-        return profile
 
     # --- life cycle -------------------------------------------------------------------
     def start(self) -> MidiService:
@@ -167,7 +147,7 @@ class MidiService:
     @property
     def learning(self) -> str | None:
         """The parameter MIDI learn is armed for, if any."""
-        return self._learning
+        return self.learner.armed
 
     def led_output(self, port_name: str) -> str | None:
         with self._lock:
@@ -227,7 +207,7 @@ class MidiService:
         self._find_outputs()
 
     def _open(self, name: str, profile: Profile) -> None:
-        controls = list(profile.controls) + (list(self.user.controls) if self.user else [])
+        controls = list(profile.controls) + self.learner.controls
         router = Router(self.registry.params(), self.registry.snapshot(consume_triggers=False),
                         controls, profile.leds)
         assert self.ports is not None
@@ -357,8 +337,13 @@ class MidiService:
             controller = self._controllers.get(port)
         if controller is None:
             return
-        if self._learning is not None and self._learn(message):
-            return
+        if self.learner.armed is not None:
+            learned = self.learner.bind(message)
+            if learned is not None:
+                with self._lock:
+                    for each in self._controllers.values():
+                        each.router.add(learned)
+                return
         batch.extend(controller.router.route(message))
 
     def _tempo_due(self, bpm: float, when: float) -> bool:
@@ -373,11 +358,8 @@ class MidiService:
         return change >= 0.05 and when - self._last_bpm_at >= 1.0 / BPM_WRITES_PER_S
 
     def _change(self, change: ParamChange) -> None:
-        if change.name == "midi.learn":
-            self._arm(str(change.value))
+        if self.learner.notice(change):
             return
-        if change.source not in LEARN_IGNORED_SOURCES:
-            self._last_touched = change.name
         with self._lock:
             controllers = list(self._controllers.values())
         for controller in controllers:
@@ -408,58 +390,6 @@ class MidiService:
                 output.send(message)
             except Exception as err:  # the controller vanished between two scans
                 log.debug("MIDI: LED message to %s failed: %s", controller.output_name, err)
-
-    # --- learn ------------------------------------------------------------------------
-    def _arm(self, target: str) -> None:
-        if target == LEARN_OFF:
-            if self._learning is not None:
-                log.info("MIDI learn off")
-            self._learning = None
-            return
-        if target == LEARN_LAST:
-            if self._last_touched is None:
-                log.warning("MIDI learn: change a parameter with a key (or OSC) first, "
-                            "then press K")
-                self.registry.submit(ParamChange("midi.learn", LEARN_OFF, "midi"))
-                return
-            target = self._last_touched
-        self._learning = target
-        log.info("MIDI learn: move a control to drive %s (Shift+K cancels)", target)
-
-    def _learn(self, message: mido.Message) -> bool:
-        """Bind the control that sent `message` to the armed parameter; False if it is
-        not a learnable message (a release, say)."""
-        assert self._learning is not None
-        param = self.registry.param(self._learning)
-        control = control_for(message, param)
-        if control is None:
-            return False
-        saved = ""
-        if self.user_path is not None:
-            try:
-                save_learned(self.user_path, control, param)
-                control = self._reloaded(control)
-                saved = f", saved in {self.user_path}"
-            except (OSError, ProfileError) as err:
-                saved = f" (not saved: {err})"
-        with self._lock:
-            for controller in self._controllers.values():
-                controller.router.add(control)
-        if self.user is None:
-            self.user = Profile("learned", self.user_path, None)
-        self.user.controls = [c for c in self.user.controls if c.key != control.key]
-        self.user.controls.append(control)
-        log.info("MIDI learn: %s drives %s%s", control.describe(), control.param, saved)
-        self._learning = None
-        self.registry.submit(ParamChange("midi.learn", LEARN_OFF, "midi"))
-        return True
-
-    def _reloaded(self, control: Control) -> Control:
-        """The entry as the saved file now says it (a re-learned encoder stays relative)."""
-        assert self.user_path is not None
-        profile = load_profile(self.user_path, self.registry.params())
-        return next((c for c in profile.controls if c.key == control.key), control)
-
 
 # --- command line -----------------------------------------------------------------------
 

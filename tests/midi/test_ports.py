@@ -335,10 +335,10 @@ def test_run_options_start_the_midi_service_beside_the_window(
     monkeypatch.setenv("MIDO_BACKEND", jack)
     registry = registry_factory()
     session: Any = SimpleNamespace(registry=registry)
-    off = build_parser().parse_args(["run", "--no-midi"])
+    off = build_parser().parse_args(["run", "--no-midi", "--no-osc"])
     assert start_services(off, session) == []
     args = build_parser().parse_args(
-        ["run", "--midi", "wired knobs", "--midi-mapping", str(tmp_path / "mine.toml")])
+        ["run", "--no-osc", "--midi", "wired knobs", "--midi-mapping", str(tmp_path / "mine.toml")])
     with Controller(backend, "Wired Knobs 1") as knobs:
         services = start_services(args, session)
         try:
@@ -347,7 +347,7 @@ def test_run_options_start_the_midi_service_beside_the_window(
             wait_until(lambda: service.connected() != [])
             knobs.send(cc(21, 127))  # generic knob 1 on the second CC block -> rate
             wait_until(settled(registry, "ablation.rate", 2000.0))
-            assert service.user_path == tmp_path / "mine.toml"
+            assert service.learner.path == tmp_path / "mine.toml"
         finally:
             stop_services(services)
 
