@@ -40,6 +40,7 @@ import argparse
 import math
 import pickle
 import re
+import warnings
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,10 @@ def read_rosinality(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]
     try:
         # rosinality's train.py also stores its argparse.Namespace: a plain attribute bag,
         # allowed by name (building one runs no code); everything else stays refused.
-        with _allowing_namespace():
+        with _allowing_namespace(), warnings.catch_warnings():
+            # A file that is not a torch checkpoint makes torch warn about its pickle
+            # protocol before failing; the error below says it in one line.
+            warnings.filterwarnings("ignore", message=".*pickle protocol", category=UserWarning)
             checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
