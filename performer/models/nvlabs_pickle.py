@@ -20,6 +20,7 @@ import collections
 import importlib
 import io
 import logging
+import math
 import mmap
 import pickle
 import pickletools
@@ -61,6 +62,11 @@ _GENERATOR_ARGUMENTS = frozenset(
 )
 # Keys of an nn.Module `__dict__` that are bookkeeping rather than attributes.
 _MODULE_BOOKKEEPING = frozenset({"training"})
+# A real G_ema has about a hundred modules and shallow, small recorded values; these
+# bounds are far above that and stop a crafted file from making the walk endless.
+_MAX_MODULES = 10_000
+_MAX_VALUE_NODES = 1 << 20
+_MAX_VALUE_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,14 @@ def _rebuild_tensor(
         _refuse("a tensor rebuilt from something that is not a storage")
     if not isinstance(storage_offset, int) or not _int_tuple(size) or not _int_tuple(stride):
         _refuse("a tensor with a malformed offset, size or stride")
+    shape, steps = cast(tuple[int, ...], size), cast(tuple[int, ...], stride)
+    if storage_offset < 0 or any(item < 0 for item in (*shape, *steps)):
+        raise ValueError("a tensor with a negative offset, size or stride")
+    # Overlapping strides (0 above all) could make a one-element storage look like a huge
+    # tensor; a real tensor never has more elements than the storage it views.
+    elements = math.prod(shape)
+    if elements > storage.size() - storage_offset:
+        raise ValueError(f"a tensor of {elements} elements viewing a storage of {storage.size()}")
     tensor: torch.Tensor = torch._utils._rebuild_tensor(storage, storage_offset, size, stride)
     return tensor
 
@@ -260,7 +274,7 @@ def read_nvlabs_pickle(path: Path, network: str = "G_ema") -> NVlabsCheckpoint:
         root = _select_network(path, data, network)
         _reject_stylegan3(path, root)
         walk.module(root, "")
-        init_kwargs = _plain(root.state.get("_init_kwargs", {}))
+        init_kwargs = walk.plain(root.state.get("_init_kwargs", {}))
         if not isinstance(init_kwargs, dict):
             raise ModelError(f"{path}: the network's constructor arguments are not a dict")
         if root.class_name == "Generator":
@@ -410,12 +424,20 @@ class _Walk:
         self.tensors: dict[str, torch.Tensor] = {}
         self.attributes: dict[str, Any] = {}
         self.class_names: dict[str, str] = {}
-        self._seen: list[_PersistentObject] = []
+        self._seen: set[int] = set()
+        # Every element of a real tensor occupies at least one byte of the file, so more
+        # elements than bytes means views sharing storage (a crafted file), not weights.
+        self._element_budget = path.stat().st_size
+        self._elements = 0
+        self._plain_done: dict[int, Any] = {}
+        self._plain_nodes = 0
 
     def module(self, obj: _PersistentObject, prefix: str) -> None:
-        if any(seen is obj for seen in self._seen):
+        if id(obj) in self._seen:
             raise ModelError(f"{self.path}: module {prefix!r} appears twice in the network")
-        self._seen.append(obj)
+        if len(self._seen) >= _MAX_MODULES:
+            raise ModelError(f"{self.path}: more than {_MAX_MODULES} modules in the network")
+        self._seen.add(id(obj))
         self.class_names[prefix] = obj.class_name
         state = obj.state
         non_persistent = state.get("_non_persistent_buffers_set") or set()
@@ -432,7 +454,7 @@ class _Walk:
         for key, value in state.items():
             if key.startswith("_") or key in _MODULE_BOOKKEEPING:
                 continue
-            self.attributes[_join(prefix, key)] = _plain(value)
+            self.attributes[_join(prefix, key)] = self.plain(value)
 
     def _table(self, prefix: str, table: object, what: str) -> Mapping[str, Any]:
         if table is None:
@@ -448,10 +470,43 @@ class _Walk:
             full = _join(prefix, name)
             if not isinstance(tensor, torch.Tensor):
                 raise ModelError(f"{self.path}: {full!r} is not a tensor")
+            self._elements += tensor.numel()
+            if self._elements > self._element_budget:
+                raise ModelError(
+                    f"{self.path}: its tensors hold more elements than the file has bytes "
+                    f"({self._element_budget}); tensors sharing storage are not weights"
+                )
             tensor = tensor.detach()
             if tensor.is_floating_point():
                 tensor = tensor.to(torch.float32)
             self.tensors[full] = tensor.contiguous()
+
+    def plain(self, value: Any, depth: int = 0) -> Any:
+        """Recorded values as plain Python: dicts, lists, numbers, strings (numpy unwrapped).
+
+        A value the pickle shares through its memo is converted once and shared again:
+        copying it at every use would let a small file describe an exponential tree.
+        """
+        if not isinstance(value, (Mapping, tuple, list)):
+            return _plain_leaf(value)
+        done = self._plain_done.get(id(value))
+        if done is not None:
+            return done[1]
+        if depth >= _MAX_VALUE_DEPTH:
+            raise ModelError(f"{self.path}: a recorded value is nested too deeply")
+        self._plain_nodes += 1
+        if self._plain_nodes > _MAX_VALUE_NODES:
+            raise ModelError(f"{self.path}: recorded values hold too many items")
+        result: Any
+        if isinstance(value, Mapping):
+            result = {key: self.plain(item, depth + 1) for key, item in value.items()}
+        elif isinstance(value, tuple):
+            result = tuple(self.plain(item, depth + 1) for item in value)
+        else:
+            result = [self.plain(item, depth + 1) for item in value]
+        # The original is kept with its result so that its id cannot be reused meanwhile.
+        self._plain_done[id(value)] = (value, result)
+        return result
 
 
 def _nest_synthesis_kwargs(init_kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -478,14 +533,7 @@ def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def _plain(value: Any) -> Any:
-    """Recorded values as plain Python: dicts, lists, numbers, strings (numpy unwrapped)."""
-    if isinstance(value, Mapping):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, tuple):
-        return tuple(_plain(item) for item in value)
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
+def _plain_leaf(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, _PersistentObject):
