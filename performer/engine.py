@@ -81,6 +81,8 @@ class Engine:
     # --- one frame ----------------------------------------------------------------
     def step(self) -> Frame:
         """Advance the timeline by one clock tick and generate its frame."""
+        if self._mailbox is not None:
+            self._mailbox.clear_wake()  # changes until now are in this snapshot
         snap = self.registry.snapshot()
         dt = self.clock.tick()
         self.time += dt
@@ -162,6 +164,8 @@ class Engine:
         self._mailbox = mailbox
 
         def on_change(change: ParamChange) -> None:
+            if threading.current_thread() is self._thread:
+                return  # applied by this frame's own snapshot: the frame has it already
             if change.source != ENGINE and not change.name.startswith(OUTPUT_GROUP):
                 mailbox.wake()
 

@@ -36,19 +36,20 @@ class Mailbox(Generic[T]):
             self._cond.notify_all()
             return self._value
 
-    def wait_taken(self, timeout: float) -> bool:
-        """Block until the current value was taken (a producer's back-pressure)."""
-        with self._cond:
-            return self._cond.wait_for(lambda: not self._fresh, timeout)
-
     def wake(self) -> None:
         """Tell the producer that the value waiting here went stale (its inputs changed)."""
         with self._cond:
             self._woken = True
             self._cond.notify_all()
 
+    def clear_wake(self) -> None:
+        """The producer is about to read its inputs: wake-ups so far are accounted for."""
+        with self._cond:
+            self._woken = False
+
     def wait_demand(self, timeout: float, wakeable: bool = True) -> bool:
-        """A producer's back-pressure that also ends early on `wake()` when `wakeable`.
+        """A producer's back-pressure: block until the current value was taken, or, when
+        `wakeable`, until `wake()` is called.
 
         Returns True when the value still waits but went stale: the producer should make a
         fresher one to replace it. Either way the wake-up is consumed.

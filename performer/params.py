@@ -168,6 +168,9 @@ class Registry:
         self._values: dict[str, Value] = {p.name: p.default for p in self._params.values()}
         self._fired: set[str] = set()
         self._lock = threading.Lock()
+        # One drainer at a time: two threads taking batches from the queue could otherwise
+        # apply them out of order (re-entrant: a listener may drain again).
+        self._drain_lock = threading.RLock()
         self._pending: queue.Queue[tuple[ParamChange, ...]] = queue.Queue(queue_size)
         self._listeners: list[Listener] = []
         self._submission_watchers: list[Callable[[], None]] = []
@@ -194,6 +197,12 @@ class Registry:
 
     def normalized(self, name: str) -> float:
         return self.param(name).to_normalized(self.value(name))
+
+    def values(self) -> Snapshot:
+        """All current values as they stand, without applying queued changes or consuming
+        triggers: for readers on other threads (a controller being connected)."""
+        with self._lock:
+            return Snapshot(dict(self._values), frozenset(self._fired))
 
     def snapshot(self, consume_triggers: bool = True) -> Snapshot:
         """Apply queued changes, then copy all values. Only the engine consumes triggers."""
@@ -279,15 +288,16 @@ class Registry:
 
     def drain(self) -> None:
         """Apply queued batches in order; a bad batch is dropped whole (listeners validate)."""
-        while True:
-            try:
-                batch = self._pending.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                self.apply(batch)
-            except ParamError:
-                self.dropped += 1
+        with self._drain_lock:
+            while True:
+                try:
+                    batch = self._pending.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    self.apply(batch)
+                except ParamError:
+                    self.dropped += 1
 
     def _notify(self, changes: list[ParamChange]) -> None:
         for change in changes:

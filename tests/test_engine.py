@@ -278,3 +278,23 @@ def test_a_control_change_remakes_the_waiting_frame_once(engine_factory: EngineF
         engine.stop()
     assert frame is not None and frame.index == 1
     assert frame.neurons.alive_count == TOTAL - TOTAL // 2
+
+
+def test_a_change_the_frame_already_has_causes_no_redo(engine_factory: EngineFactory) -> None:
+    """A change drained by the engine's own snapshot is in that frame: no second step."""
+    engine = engine_factory({})
+    mailbox: Mailbox[Frame] = Mailbox()
+    engine.start(mailbox, max_wait=5.0)
+    try:
+        wait_until(lambda: mailbox.posted >= 1)
+        engine.registry.submit(ParamChange("ablation.dead", 0.25, "osc"))
+        wait_until(lambda: mailbox.posted >= 2)  # the redo; now it waits for the display
+        engine.registry.submit(ParamChange("ablation.dead", 0.5, "osc"))  # queued meanwhile
+        assert mailbox.take() is not None  # the display takes: one normal step drains it
+        wait_until(lambda: mailbox.posted >= 3)
+        time.sleep(0.3)
+        assert mailbox.posted == 3
+        frame = mailbox.take()
+    finally:
+        engine.stop()
+    assert frame is not None and frame.neurons.alive_count == TOTAL - TOTAL // 2

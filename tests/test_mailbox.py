@@ -66,17 +66,23 @@ def test_take_without_timeout_blocks_until_posted() -> None:
     assert not thread.is_alive() and got == [7]
 
 
-def test_wait_taken_is_the_producers_back_pressure() -> None:
+def test_wait_demand_is_the_producers_back_pressure() -> None:
     mailbox: Mailbox[int] = Mailbox()
-    assert mailbox.wait_taken(0.0)  # nothing pending: go ahead
+    mailbox.wait_demand(0.0)  # nothing pending: returns at once
     mailbox.post(1)
-    assert not mailbox.wait_taken(0.01)  # nobody took it
+    started = threading.Event()
     taken: list[int | None] = []
-    consumer = threading.Thread(target=lambda: taken.append(mailbox.take(timeout=10.0)))
-    consumer.start()
-    assert mailbox.wait_taken(10.0)
-    consumer.join()
-    assert taken == [1]
+
+    def consumer() -> None:
+        started.wait()
+        taken.append(mailbox.take(timeout=10.0))
+
+    thread = threading.Thread(target=consumer)
+    thread.start()
+    started.set()
+    assert mailbox.wait_demand(10.0) is False  # ended by the take: nothing stale
+    thread.join()
+    assert taken == [1] and mailbox.take() is None
 
 
 def test_producer_and_consumer_threads_lose_nothing_but_stale_values() -> None:
@@ -132,4 +138,13 @@ def test_an_unwakeable_wait_ignores_wake_and_ends_when_taken() -> None:
 def test_a_wake_with_nothing_waiting_is_not_stale() -> None:
     mailbox: Mailbox[int] = Mailbox()
     mailbox.wake()
+    assert mailbox.wait_demand(timeout=0.01) is False
+
+
+def test_a_cleared_wake_does_not_mark_the_next_value_stale() -> None:
+    """The producer clears wake-ups when it reads its inputs: they are in its next value."""
+    mailbox: Mailbox[int] = Mailbox()
+    mailbox.wake()
+    mailbox.clear_wake()
+    mailbox.post(1)
     assert mailbox.wait_demand(timeout=0.01) is False

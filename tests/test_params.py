@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 
 import pytest
 from hypothesis import example, given, settings
@@ -390,3 +391,48 @@ def test_concurrent_nudges_sum_exactly(registry: Registry) -> None:
     assert registry.value("ablation.rate") == threads_n * nudges * step
     assert registry.value("drift.seed") == threads_n * nudges
     assert len(heard) == 2 * threads_n * nudges  # every nudge changed the value once
+
+
+class SlowNumber:
+    """A number that takes a moment to read: it widens the gap between taking a batch off
+    the queue and storing it, where a second drainer could overtake."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __float__(self) -> float:
+        time.sleep(0.0002)
+        return float(self.value)
+
+
+def test_concurrent_drains_apply_batches_in_order(registry: Registry) -> None:
+    """The engine, the display and the listeners may all drain: the newest value wins."""
+    for trial in range(10):
+        stop = threading.Event()
+
+        def drainer(stop: threading.Event) -> None:
+            while not stop.is_set():
+                registry.drain()
+
+        threads = [threading.Thread(target=drainer, args=(stop,)) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for i in range(1, 201):
+            registry.submit(ParamChange("ablation.seed", SlowNumber(trial * 1000 + i), "osc"))
+            if i % 20 == 0:
+                time.sleep(0.001)
+        stop.set()
+        for thread in threads:
+            thread.join()
+        registry.drain()
+        assert registry.value("ablation.seed") == trial * 1000 + 200
+
+
+def test_values_reads_without_applying_or_consuming(registry: Registry) -> None:
+    registry.submit(ParamChange("ablation.dead", 0.5, "osc"))
+    registry.set("ablation.reset", True)
+    values = registry.values()
+    assert values.float("ablation.dead") == 0.0  # still queued
+    assert "ablation.reset" in values.fired
+    assert "ablation.reset" in registry.snapshot().fired  # not consumed by values()
+    assert registry.value("ablation.dead") == 0.5
