@@ -21,8 +21,9 @@ LEARN_OFF = "off"
 LEARN_LAST = "last"
 
 
-def declare(layer_names: Sequence[str]) -> list[Param]:
-    """Every parameter, with `ablation.layer` offering 'all' plus the model's layers."""
+def declare(layer_names: Sequence[str], extra: Sequence[Param] = ()) -> list[Param]:
+    """Every parameter, with `ablation.layer` offering 'all' plus the model's layers, and
+    the model's own `extra` controls (which MIDI learn can bind like the others)."""
     params = [
         # --- ablation: the heart of the piece ---
         Param("ablation.dead", Kind.FLOAT, 0.0,
@@ -74,6 +75,7 @@ def declare(layer_names: Sequence[str]) -> list[Param]:
               "Read ablation.rate as neurons per beat instead of per second."),
         Param("drift.bars", Kind.INT, 0,
               "Glide to a new face every this many bars (4 beats); 0 is off.", maximum=64),
+        *extra,
     ]
     # MIDI learn: the next control moved is bound to the parameter named here.
     learnable = tuple(p.name for p in params)
@@ -110,7 +112,7 @@ def stylegan2_params(class_count: int) -> list[Param]:
 
 def make_registry(layer_names: Sequence[str], extra: Sequence[Param] = ()) -> Registry:
     """The declared controls plus the loaded model's own (see stylegan2_params)."""
-    return Registry([*declare(layer_names), *extra])
+    return Registry(declare(layer_names, extra))
 
 
 def apply_settings(registry: Registry, settings: Sequence[tuple[str, str]], source: str) -> None:

@@ -436,3 +436,12 @@ def test_values_reads_without_applying_or_consuming(registry: Registry) -> None:
     assert "ablation.reset" in values.fired
     assert "ablation.reset" in registry.snapshot().fired  # not consumed by values()
     assert registry.value("ablation.dead") == 0.5
+
+
+def test_midi_learn_offers_the_models_own_controls() -> None:
+    from performer.controls import stylegan2_params
+
+    registry = make_registry(["b4.conv1"], stylegan2_params(class_count=0))
+    registry.set("midi.learn", "model.truncation", "osc")
+    assert registry.value("midi.learn") == "model.truncation"
+    assert "midi.learn" not in registry.param("midi.learn").choices
