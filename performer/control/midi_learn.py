@@ -15,7 +15,7 @@ import mido
 import tomlkit
 from tomlkit.items import AoT, Table
 
-from performer.control.midi_mapping import Control, Mode, Source
+from performer.control.midi_mapping import SOURCE, Control, Mode, Source
 from performer.control.midi_profiles import (
     MODES_FOR,
     SOURCE_KEYS,
@@ -29,8 +29,14 @@ from performer.params import Param, ParamChange, Registry
 
 log = logging.getLogger(__name__)
 
-# Changes from these sources are not "the parameter you just touched" that K learns.
+# Changes from these kinds of source are not "the parameter you just touched" that K
+# learns. A source's kind is what comes before any ":" ("midi:nanoKONTROL2 ..." is midi).
 LEARN_IGNORED_SOURCES = {"midi", "engine", "tempo", "cli"}
+
+
+def learnable(source: str) -> bool:
+    """Whether a change from `source` is one K may learn (a person's, not MIDI's own)."""
+    return source.partition(":")[0] not in LEARN_IGNORED_SOURCES
 
 HEADER = """\
 # performer: MIDI mappings learned on this machine (press K in the window, or send
@@ -155,7 +161,7 @@ class Learner:
         if change.name == "midi.learn":
             self._arm(str(change.value))
             return True
-        if change.source not in LEARN_IGNORED_SOURCES:
+        if learnable(change.source):
             self.last_touched = change.name
         return False
 
@@ -169,7 +175,7 @@ class Learner:
             if self.last_touched is None:
                 log.warning("MIDI learn: change a parameter with a key (or OSC) first, "
                             "then press K")
-                self.registry.submit(ParamChange("midi.learn", LEARN_OFF, "midi"))
+                self.registry.submit(ParamChange("midi.learn", LEARN_OFF, SOURCE))
                 return
             target = self.last_touched
         self.armed = target
@@ -197,7 +203,7 @@ class Learner:
         self.profile.controls.append(control)
         log.info("MIDI learn: %s drives %s%s", control.describe(), control.param, saved)
         self.armed = None
-        self.registry.submit(ParamChange("midi.learn", LEARN_OFF, "midi"))
+        self.registry.submit(ParamChange("midi.learn", LEARN_OFF, SOURCE))
         return control
 
     def _reloaded(self, control: Control) -> Control:

@@ -5,12 +5,13 @@ of one controller and turns each `mido.Message` into `ParamChange`s. It keeps a 
 the parameter values (fed by `notice`) so that toggles, steps and relative encoders work
 without reading the registry, and so that absolute controls can do soft takeover: after
 a parameter changed elsewhere, a knob only takes over once it crosses the current value.
-No ports and no threads here; tests feed literal messages.
+A router marks its changes with its own source (`midi:<port name>`), so that it knows
+its own writes when the registry echoes them back, however many arrive between two
+drains. No ports and no threads here; tests feed literal messages.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -19,7 +20,7 @@ import mido
 
 from performer.params import Curve, Kind, Param, ParamChange, ParamError, Value
 
-SOURCE = "midi"
+SOURCE = "midi"  # a change's source names its kind first: "midi" or "midi:<port>"
 PICKUP_TOLERANCE = 1.5 / 127  # a knob this close to the value takes over at once
 FLASH_S = 0.15  # how long a trigger's LED stays lit
 
@@ -167,15 +168,16 @@ class Router:
         values: Mapping[str, Value],
         controls: Iterable[Control] = (),
         leds: LedStyle | None = None,
+        source: str = SOURCE,
     ) -> None:
         self.params = {p.name: p for p in params}
         self.values: dict[str, Value] = dict(values)
         self.leds = leds
+        self.source = source  # unique per router: its echoes are recognised by it
         self._controls: dict[Key, Control] = {}
         self._pickup: dict[Key, _Pickup] = {}
         self._msb: dict[tuple[int, int], int] = {}  # (channel, cc) -> last 14-bit MSB
         self._lsb: dict[tuple[int, int], int] = {}
-        self._written: dict[str, deque[Value]] = {}
         for control in controls:
             self.add(control)
 
@@ -304,22 +306,20 @@ class Router:
         value = param.coerce(value)
         if param.kind is not Kind.TRIGGER:
             self.values[param.name] = value
-            self._written.setdefault(param.name, deque(maxlen=16)).append(value)
         for other in self._controls.values():  # another knob on the same parameter must pick up
             if other is not control and other.param == param.name:
                 self._pickup[other.key].engaged = False
-        return ParamChange(param.name, value, SOURCE)
+        return ParamChange(param.name, value, self.source)
 
     # --- the registry ---------------------------------------------------------------
     def notice(self, change: ParamChange) -> None:
         """A change applied in the registry: mirror it; if it came from elsewhere, the
-        absolute controls on that parameter wait to pick it up."""
+        absolute controls on that parameter wait to pick it up. Our own writes coming back
+        are skipped whatever their value: the mirror is already ahead of them (a fast
+        fader throw queues many before the registry drains)."""
         param = self.params.get(change.name)
-        if param is None or param.kind is Kind.TRIGGER:
+        if param is None or param.kind is Kind.TRIGGER or change.source == self.source:
             return
-        recent = self._written.get(change.name, ())
-        if change.source == SOURCE and change.value in recent:
-            return  # our own write coming back
         self.values[change.name] = change.value
         for control in self._controls.values():
             if control.param == change.name:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import mido
 
 from performer.control.midi_learn import Learner
-from performer.control.midi_mapping import Router
+from performer.control.midi_mapping import SOURCE, Router
 from performer.control.midi_ports import (
     InPort,
     MidiUnavailable,
@@ -209,7 +209,7 @@ class MidiService:
     def _open(self, name: str, profile: Profile) -> None:
         controls = list(profile.controls) + self.learner.controls
         router = Router(self.registry.params(), self.registry.snapshot(consume_triggers=False),
-                        controls, profile.leds)
+                        controls, profile.leds, source=f"{SOURCE}:{name}")
         assert self.ports is not None
         try:
             port = self.ports.open_input(name)
@@ -328,10 +328,10 @@ class MidiService:
         if message.type in CLOCK_TYPES:
             bpm = self.clock.message(message.type, when)
             if message.type == "start":  # the sequencer's bar 1: drift.bars counts from here
-                batch.append(ParamChange("tempo.downbeat", True, "midi"))
+                batch.append(ParamChange("tempo.downbeat", True, SOURCE))
             if bpm is not None and self._tempo_due(bpm, when):
                 self._last_bpm, self._last_bpm_at = bpm, when
-                batch.append(ParamChange("tempo.bpm", round(bpm, 1), "midi"))
+                batch.append(ParamChange("tempo.bpm", round(bpm, 1), SOURCE))
             return
         with self._lock:
             controller = self._controllers.get(port)

@@ -16,7 +16,7 @@ from performer.control.midi_mapping import (
     decode_relative,
 )
 from performer.controls import declare
-from performer.params import Curve, ParamChange, ParamError, Value
+from performer.params import Curve, ParamChange, ParamError, Registry, Value
 
 LAYERS = ("block0", "block1", "block2", "block3")
 PARAMS = declare(LAYERS)
@@ -37,9 +37,9 @@ def note(number: int, velocity: int = 100, channel: int = 0) -> mido.Message:
     return mido.Message("note_on", channel=channel, note=number, velocity=velocity)
 
 
-def only(changes: list[ParamChange]) -> Value:
+def only(changes: list[ParamChange], source: str = "midi") -> Value:
     assert len(changes) == 1, changes
-    assert changes[0].source == "midi"
+    assert changes[0].source == source
     return changes[0].value
 
 
@@ -219,6 +219,29 @@ def test_knob_acts_at_once_until_the_parameter_changes_elsewhere() -> None:
     r.notice(ParamChange("ablation.dead", 30 / 127, "midi"))  # our own write, echoed back
     assert r.engaged(FADER)
     assert only(r.route(cc(0, 31))) == pytest.approx(31 / 127)
+
+
+def test_a_fast_fader_throw_keeps_the_fader_in_control() -> None:
+    """Sixty CCs of one fader before the registry drains once: every echo is ours, so the
+    fader keeps the parameter (it used to recognise only its last 16 values)."""
+    registry = Registry(PARAMS)
+    r = Router(PARAMS, DEFAULTS, [FADER], source="midi:nanoKONTROL2 1")
+    registry.subscribe(r.notice)
+    batch = [change for value in range(60) for change in r.route(cc(0, value))]
+    assert len(batch) == 60 and {c.source for c in batch} == {"midi:nanoKONTROL2 1"}
+    registry.submit(batch)
+    registry.drain()  # sixty echoes reach the router, oldest first
+    assert r.engaged(FADER)
+    assert r.values["ablation.dead"] == pytest.approx(59 / 127)
+    assert only(r.route(cc(0, 61)), "midi:nanoKONTROL2 1") == pytest.approx(61 / 127)
+
+
+def test_another_controller_on_the_same_parameter_is_a_change_elsewhere() -> None:
+    mine = Router(PARAMS, DEFAULTS, [FADER], source="midi:nanoKONTROL2 1")
+    mine.route(cc(0, 10))
+    mine.notice(ParamChange("ablation.dead", 0.5, "midi:APC MINI 1"))
+    assert not mine.engaged(FADER)
+    assert mine.route(cc(0, 20)) == []
 
 
 def test_soft_takeover_waits_until_the_knob_crosses_the_value() -> None:

@@ -12,6 +12,7 @@ import mido
 import pytest
 import rtmidi
 
+from performer.control.midi_mapping import Source
 from performer.control.midi_ports import CLIENT_LOCK, open_ports, quiet
 from performer.control.midi_service import MidiService
 from performer.engine import Engine
@@ -228,6 +229,25 @@ def test_unplug_and_replug_reconnects_within_two_seconds(
         wait_until(settled(registry, "ablation.dead", 1.0))
     finally:
         knobs.close()
+
+
+def test_a_fast_fader_throw_leaves_the_fader_in_control(
+        backend: mido.Backend, jack: str, registry_factory: Callable[..., Registry],
+        services: list[MidiService], tmp_path: Path) -> None:
+    registry = registry_factory()
+    with Controller(backend, "nanoKONTROL2 throw test") as knobs:
+        service = start(services, registry, jack, tmp_path)
+        wait_until(lambda: service.connected() != [])
+        for value in range(64):  # one burst: far more than one frame's worth of CCs
+            knobs.send(cc(0, value))
+        wait_until(settled(registry, "ablation.dead", pytest.approx(63 / 127)))
+        (port,) = service.connected()
+        router = service._controllers[port].router
+        wait_until(lambda: service._inbox.empty())  # every echo has reached the router
+        fader = router.find(Source.CC, 0, 0)
+        assert fader is not None and router.engaged(fader)
+        knobs.send(cc(0, 100))  # a slow move after the throw still drives it
+        wait_until(settled(registry, "ablation.dead", pytest.approx(100 / 127)))
 
 
 def test_learn_binds_the_next_control_saves_it_and_loads_it_next_time(
