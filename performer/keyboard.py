@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from performer.params import Registry
+from performer.controls import LEARN_LAST, LEARN_OFF
+from performer.params import ParamChange, Registry
 
 RATE_STEP = 0.05  # normalised fader steps for rate and drift keys
 SCRUB_STEP = 0.01
@@ -44,6 +45,14 @@ def _cycle(name: str, step: int) -> Callable[[Registry], object]:
     return lambda reg: reg.cycle(name, step, SOURCE)
 
 
+def _learn_last(reg: Registry) -> object:
+    """Arm MIDI learn for the parameter touched last. Off, then "last", in one batch: a
+    second K while armed then re-targets learn (setting "last" again would change nothing,
+    so the learner would never hear of it)."""
+    return reg.apply([ParamChange("midi.learn", LEARN_OFF, SOURCE),
+                      ParamChange("midi.learn", LEARN_LAST, SOURCE)])
+
+
 # Window-level actions (quit, fullscreen, help, shader reload, blackout fade) are named
 # here so the help lists them, and carried out by the window itself.
 WINDOW_ACTIONS = {"quit", "help", "reload", "blackout"}
@@ -71,8 +80,9 @@ BINDINGS: tuple[Binding, ...] = (
     Binding(("B",), "fade to black / back", lambda reg: "blackout"),
     Binding(("T",), "tap tempo", _fire("tempo.tap")),
     Binding(("K",), "MIDI learn: the next control moved drives the last parameter you changed",
-            lambda reg: reg.set("midi.learn", "last", SOURCE)),
-    Binding(("SHIFT+K",), "MIDI learn off", lambda reg: reg.set("midi.learn", "off", SOURCE)),
+            _learn_last),
+    Binding(("SHIFT+K",), "MIDI learn off",
+            lambda reg: reg.set("midi.learn", LEARN_OFF, SOURCE)),
     Binding(("S",), "reload shaders from disk", lambda reg: "reload"),
     Binding(("SHIFT+SLASH", "H"), "show these keys", lambda reg: "help"),
     Binding(("ESCAPE", "Q"), "quit", lambda reg: "quit"),

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import mido
 
-from performer.control.midi_learn import control_for, save_learned
+from performer import keyboard
+from performer.control.midi_learn import Learner, control_for, learnable, save_learned
 from performer.control.midi_mapping import Mode, Router, Source
 from performer.control.midi_profiles import load_profile
 from performer.controls import declare
+from performer.params import Registry
 
 PARAMS = declare(("block0", "block1"))
 BY_NAME = {p.name: p for p in PARAMS}
@@ -104,3 +106,31 @@ def test_save_creates_the_file_and_its_folder(tmp_path: Path) -> None:
     profile = load_profile(path, PARAMS)
     assert profile.errors == []
     assert [(c.number, c.param) for c in profile.controls] == [(1, "output.blackout")]
+
+
+def test_k_again_while_armed_retargets_learn() -> None:
+    registry = Registry(PARAMS)
+    learner = Learner(registry, None)
+    registry.subscribe(learner.notice)  # as the MIDI worker does, one change at a time
+    registry.set("drift.speed", 0.5, "keyboard")
+    keyboard.handle("K", registry)
+    assert learner.armed == "drift.speed"
+    registry.set("drift.glide", 3.0, "osc")  # a second thought, before moving a control
+    keyboard.handle("K", registry)
+    assert learner.armed == "drift.glide"
+    assert registry.value("midi.learn") == "last"
+    keyboard.handle("SHIFT+K", registry)
+    assert learner.armed is None
+
+
+def test_k_learns_a_persons_change_never_a_controllers() -> None:
+    registry = Registry(PARAMS)
+    learner = Learner(registry, None)
+    registry.subscribe(learner.notice)
+    registry.set("drift.speed", 0.5, "keyboard")
+    registry.set("drift.glide", 3.0, "midi:nanoKONTROL2 1")  # a controller's own change
+    registry.set("tempo.bpm", 99.0, "midi")  # MIDI clock
+    keyboard.handle("K", registry)
+    assert learner.armed == "drift.speed"
+    assert learnable("osc") and learnable("keyboard")
+    assert not learnable("midi") and not learnable("midi:APC MINI 1")
