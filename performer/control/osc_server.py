@@ -16,7 +16,14 @@ import time
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from performer.control.osc_routing import AddressTable, decode_packet, quiet_python_osc
+from performer.control.osc_routing import (
+    MAX_MESSAGES,
+    MAX_PATTERN_CHARS,
+    MAX_WILDCARDS,
+    AddressTable,
+    decode_packet,
+    quiet_python_osc,
+)
 from performer.params import Registry
 
 log = logging.getLogger(__name__)
@@ -36,11 +43,12 @@ class OscCounters:
 
     datagrams: int = 0
     applied: int = 0  # changes submitted
-    malformed: int = 0  # datagrams that are not OSC
+    malformed: int = 0  # datagrams that are not OSC, and patterns beyond the caps
     unknown: int = 0  # messages to addresses no parameter has
     rejected: int = 0  # messages with values their address cannot take
     refused: int = 0  # datagrams from senders outside the allow-list
     dropped: int = 0  # datagrams lost because the registry's queue was full
+    dropped_messages: int = 0  # messages past MAX_MESSAGES in one datagram, unread
 
 
 class RateLimitedWarnings:
@@ -170,6 +178,17 @@ class OscServer:
                 log.warning("OSC: ignoring a datagram from %s that is not OSC", sender[0])
             return
         self.last_sender = sender
+        if packet.refused:
+            counters.malformed += len(packet.refused)
+            if self._warnings.allow("pattern " + sender[0]):
+                log.warning("OSC: ignoring the pattern %s from %s (more than %d wildcards or "
+                            "%d characters)", _shown(packet.refused[0]), sender[0],
+                            MAX_WILDCARDS, MAX_PATTERN_CHARS)
+        if packet.excess:
+            counters.dropped_messages += packet.excess
+            if self._warnings.allow("excess " + sender[0]):
+                log.warning("OSC: a bundle from %s holds more than %d messages: %d dropped",
+                            sender[0], MAX_MESSAGES, packet.excess)
         for address in packet.unknown:
             counters.unknown += 1
             if self._warnings.allow("unknown " + address):

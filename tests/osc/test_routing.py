@@ -8,12 +8,15 @@ import struct
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_bundle import OscBundle
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from performer.control.osc_routing import (
+    MAX_MESSAGES,
+    MAX_WILDCARDS,
     AddressTable,
     address_of,
     decode,
@@ -152,7 +155,7 @@ def test_unknown_addresses_and_garbage() -> None:
     assert decode_packet(TABLE, b"#bundle\x00\x00\x00").malformed
 
 
-def test_patterns_match_as_python_osc_dispatches() -> None:
+def test_patterns_match_as_osc_1_0_says() -> None:
     assert dict(changes(message("/performer/drift/{speed,glide}", 0.0))) == {
         "drift.speed": 0.0, "drift.glide": 0.0}
     assert changes(message("/performer/ablation/de?d", 0.5)) == [("ablation.dead", 0.5)]
@@ -160,6 +163,67 @@ def test_patterns_match_as_python_osc_dispatches() -> None:
         "output.blackout", "output.map", "output.fullscreen", "output.crossfade"}
     assert {n for n, _ in changes(message("/performer/*/dead", 0))} == {"ablation.dead"}
     assert changes(message("/performer/ablation/[d]ead", 0.5)) == [("ablation.dead", 0.5)]
+    assert changes(message("/performer/ablation/[a-e]e**d", 0.5)) == [("ablation.dead", 0.5)]
+    assert changes(message("/performer/ablation/[!a-c]ead", 0.5)) == [("ablation.dead", 0.5)]
+    assert changes(message("/performer/{ablation,}/dea{d,}", 0.5)) == [("ablation.dead", 0.5)]
+
+
+def test_patterns_stay_within_one_segment_and_broken_ones_match_nothing() -> None:
+    for pattern in ("/performer/*", "/performer/ablation?dead", "/performer/ablation[!x]dead",
+                    "/performer/ablation/[dead", "/performer/{ablation/dead",
+                    "/performer/ablation/[]dead", "/performer/ablation/dead*/"):
+        assert decode_packet(TABLE, message(pattern, 0.5)).unknown == [pattern], pattern
+
+
+def test_a_pattern_beyond_the_caps_is_refused_not_matched() -> None:
+    """python-osc's regex for 19 stars took seconds on this 32-byte datagram, GIL held."""
+    hostile = "/" + "*" * 19 + "/zz"
+    packet = decode_packet(TABLE, message(hostile, 1.0))
+    assert packet.refused == [hostile] and not packet.unknown and not packet.changes
+    too_long = "/performer/ablation/dea?" + "x" * 300
+    assert decode_packet(TABLE, message(too_long, 1.0)).refused == [too_long]
+    # at the cap it is matched, and backtracking-hostile shapes cost no more than others
+    at_cap = "/performer/*a*a*a*a*a*a*/*"
+    assert sum(at_cap.count(c) for c in "*?[{") == MAX_WILDCARDS
+    assert decode_packet(TABLE, message(at_cap, 0)).refused == []
+    assert decode_packet(TABLE, message("/" + "*" * MAX_WILDCARDS + "/zz", 1.0)).unknown
+
+
+ADDRESSES = sorted(route.address for route in TABLE.routes())
+SEGMENTS = sorted({part for address in ADDRESSES for part in address.split("/")})
+
+
+@st.composite
+def _patterns(draw: st.DrawFn) -> str:
+    """A real address with some segments bent into patterns (that may or may not match)."""
+    parts = draw(st.sampled_from(ADDRESSES)).split("/")[1:]
+    if draw(st.booleans()):
+        parts.insert(draw(st.integers(0, len(parts))), draw(st.sampled_from(SEGMENTS)))
+    bent = []
+    for part in parts:
+        at = draw(st.integers(0, len(part)))
+        char = part[at:at + 1] or "x"
+        other = draw(st.sampled_from(SEGMENTS))
+        bent.append(draw(st.sampled_from([
+            part, "*", part[:at] + "*", "*" + part[at:], part[:at] + "?" + part[at + 1:],
+            part[:at] + f"[{char}q]" + part[at + 1:], part[:at] + f"[!{char}]" + part[at + 1:],
+            part[:at] + "[a-m]" + part[at + 1:], f"{{{other},{part}}}", f"{{{other}}}",
+            part[:at] + "{" + part[at:] + ",}", other,
+        ])))
+    return "/" + "/".join(bent)
+
+
+@settings(max_examples=300)
+@given(_patterns().filter(lambda p: sum(p.count(c) for c in "*?[{") <= 4))
+def test_patterns_select_what_python_osc_selects(pattern: str) -> None:
+    """Our matcher against python-osc's regex one (few wildcards: that one is exponential)."""
+    dispatcher = Dispatcher()
+    for route in TABLE.routes():
+        dispatcher.map(route.address, print, route.address)
+    depth = pattern.count("/")  # python-osc's `[!..]` also takes a `/`; OSC 1.0 does not
+    theirs = {h.args[0] for h in dispatcher.handlers_for_address(pattern)
+              if h.args[0].count("/") == depth}
+    assert {route.address for route in TABLE.match(pattern)} == theirs
 
 
 def test_a_bundle_is_one_batch_in_order() -> None:
@@ -174,6 +238,29 @@ def test_a_bundle_is_one_batch_in_order() -> None:
     nested = bundle(bundle(message("/performer/ablation/dead", 1.0)),
                     message("/performer/output/map", 1))
     assert changes(nested) == [("ablation.dead", 1.0), ("output.map", True)]
+
+
+def test_a_bundle_keeps_the_last_value_per_parameter_and_one_fire() -> None:
+    dgram = bundle(*[message("/performer/ablation/dead", i / 10) for i in range(10)],
+                   message("/performer/drift/new", 1), message("/performer/drift/new", 1),
+                   message("/performer/ablation/{dead,rate}", 1.0),
+                   message("/performer/drift/new", 0))
+    assert changes(dgram) == [("ablation.dead", 1.0), ("drift.new", True),
+                              ("ablation.rate", 2000.0)]
+    # 3,000 `/*/*/*` fit one datagram: one change per parameter, not 21 per message
+    flood = bundle(*[message("/*/*/*", i % 2) for i in range(3000)])
+    packet = decode_packet(TABLE, flood)
+    assert len({c.name for c in packet.changes}) == len(packet.changes) <= len(declare(LAYERS))
+
+
+def test_messages_past_the_cap_in_one_datagram_are_dropped_unread() -> None:
+    extra = 10
+    dgram = bundle(*[message("/performer/raw/ablation/seed", i)
+                     for i in range(MAX_MESSAGES + extra)])
+    packet = decode_packet(TABLE, dgram)
+    assert packet.excess == extra
+    assert [(c.name, c.value) for c in packet.changes] == [("ablation.seed", MAX_MESSAGES - 1)]
+    assert decode_packet(TABLE, bundle(*[message("/nowhere", 1)] * MAX_MESSAGES)).excess == 0
 
 
 @given(st.data())

@@ -13,7 +13,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
 
 from performer.ablation import dead_count
-from performer.control.osc_routing import AddressTable
+from performer.control.osc_routing import MAX_MESSAGES, AddressTable
 from performer.control.osc_server import OscPortError, OscServer, RateLimitedWarnings
 from performer.controls import make_registry
 from performer.params import Registry
@@ -122,6 +122,42 @@ def test_bad_input_is_counted_and_warned_once_per_address(
     assert sum("ablation/dead" in w for w in warnings) == 1  # one per address, any error
     registry.drain()
     assert registry.value("ablation.dead") == 1.0
+
+
+def test_a_hostile_pattern_is_refused_counted_and_warned_once(
+    serve: Callable[..., OscServer], client_for: Callable[[int], SimpleUDPClient], until: Until,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`/` + 19 stars + `/zz` (32 bytes) held python-osc's regex, and the GIL, for seconds."""
+    registry = make_registry(LAYERS)
+    server = serve(registry)
+    client = client_for(server.port)
+    with caplog.at_level(logging.WARNING, logger="performer.control.osc_server"):
+        for _ in range(5):
+            client.send_message("/" + "*" * 19 + "/zz", 1.0)
+        client.send_message("/performer/ablation/dead", 0.5)
+        assert until(lambda: server.counters.applied == 1)
+    assert server.counters.malformed == 5 and server.counters.unknown == 0
+    assert sum("ignoring the pattern" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_a_full_bundle_of_patterns_is_one_change_per_parameter(
+    serve: Callable[..., OscServer], client_for: Callable[[int], SimpleUDPClient], until: Until
+) -> None:
+    """3,000 `/*/*/*` in 60 kB became 63,000 changes for one frame to apply."""
+    registry = make_registry(LAYERS)
+    server = serve(registry)
+    builder = OscBundleBuilder(IMMEDIATELY)
+    for i in range(3000):
+        message = OscMessageBuilder("/*/*/*")
+        message.add_arg(i % 2)
+        builder.add_content(message.build())  # type: ignore[arg-type]
+    client_for(server.port).send(builder.build())
+    assert until(lambda: server.counters.dropped_messages == 3000 - MAX_MESSAGES)
+    assert until(lambda: server.counters.applied > 0)
+    batch = registry._pending.get_nowait()
+    assert len(batch) == server.counters.applied <= len(registry.params())
+    assert len({change.name for change in batch}) == len(batch)
 
 
 def test_warnings_repeat_after_the_interval_and_stay_bounded() -> None:
