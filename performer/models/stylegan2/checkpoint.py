@@ -42,17 +42,23 @@ def config_from(init_kwargs: Mapping[str, Any], source: Path) -> StyleGAN2Config
 
 def build_generator(config: StyleGAN2Config, tensors: Mapping[str, torch.Tensor], source: Path,
                     allow_missing: Collection[str] = ()) -> StyleGAN2Generator:
-    """A generator holding `tensors` (NVlabs names), checked strictly, ready to `place`."""
+    """A generator holding `tensors` (NVlabs names), checked strictly, ready to `place`.
+
+    The shapes are compared on torch's meta device first, which allocates nothing: only a
+    config whose every tensor the file really holds gets a network built in memory.
+    """
     try:
-        model = StyleGAN2Generator(config)
+        with torch.device("meta"):
+            shapes = StyleGAN2Generator(config).state_dict()
     except ConfigError as err:
         raise ModelError(f"{source}: {err}") from err
-    expected = model.state_dict()
-    problems = state_problems(expected, tensors, allow_missing)
+    problems = state_problems(shapes, tensors, allow_missing)
     if problems:
         shown = problems[:20] + ([f"... {len(problems) - 20} more"] if len(problems) > 20 else [])
         raise ModelError(f"{source}: weights do not fit a StyleGAN2 generator with "
                          f"{_describe(config)}: " + "; ".join(shown))
+    model = StyleGAN2Generator(config)
+    expected = model.state_dict()
     for name, tensor in expected.items():
         if name.endswith("resample_filter") and not torch.allclose(tensors[name].float(), tensor):
             raise ModelError(f"{source}: {name} differs from the filter the config names "

@@ -23,6 +23,16 @@ ACTIVATIONS = ("lrelu", "relu", "linear")
 # (fused_modconv_default: how the stylegan3 repository's StyleGAN2 schedules its kernels).
 _IGNORED = {"fp16_channels_last", "channels_last", "epochs", "w_avg_beta_decay",
             "fused_modconv_default"}
+# Far above any published StyleGAN2 (1024 px, 512-d latents, 8 mapping layers) and far
+# below what would exhaust memory before the weights are even compared with the file's.
+MAX_RESOLUTION = 4096
+MAX_WIDTH = 8192  # z_dim, w_dim, c_dim, feature and channel counts
+MAX_MAPPING_LAYERS = 64
+MAX_CHANNEL_BASE = 1 << 20
+MAX_KERNEL_SIZE = 15
+_INTEGERS = ("z_dim", "c_dim", "w_dim", "img_resolution", "img_channels", "mapping_layers",
+             "embed_features", "layer_features", "channel_base", "channel_max", "num_fp16_res",
+             "kernel_size")
 
 
 class ConfigError(ValueError):
@@ -95,7 +105,7 @@ class StyleGAN2Config:
             }
             architecture = str(synthesis.pop("architecture", SUPPORTED_ARCHITECTURE))
             beta = mapping.pop("w_avg_beta", 0.995)
-        except (KeyError, TypeError, ValueError) as err:
+        except (KeyError, TypeError, ValueError, ArithmeticError) as err:
             raise ConfigError(f"unreadable constructor arguments ({err!r})") from err
         if architecture != SUPPORTED_ARCHITECTURE:
             raise ConfigError(
@@ -113,16 +123,39 @@ class StyleGAN2Config:
         return config
 
     def validate(self) -> None:
+        """Refuses shapes we cannot build, or that would take more memory than any real
+        checkpoint, before a single weight is allocated."""
+        for name in _INTEGERS:
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ConfigError(f"{name} {value!r} is not an integer")
         side = self.img_resolution
-        if side < 4 or side & (side - 1):
-            raise ConfigError(f"img_resolution {side} is not a power of two >= 4")
+        if side < 4 or side & (side - 1) or side > MAX_RESOLUTION:
+            raise ConfigError(f"img_resolution {side} is not a power of two from 4 to "
+                              f"{MAX_RESOLUTION}")
+        if self.img_channels != 3:
+            raise ConfigError(f"img_channels is {self.img_channels}: performer shows RGB, "
+                              "so only 3-channel generators load")
+        lowest = {"z_dim": 1, "w_dim": 1, "c_dim": 0, "embed_features": 1, "layer_features": 1,
+                  "channel_max": 1}
+        for name, low in lowest.items():
+            if not low <= getattr(self, name) <= MAX_WIDTH:
+                raise ConfigError(f"{name} {getattr(self, name)} is outside {low}..{MAX_WIDTH}")
+        if not 1 <= self.mapping_layers <= MAX_MAPPING_LAYERS:
+            raise ConfigError(f"{self.mapping_layers} mapping layers is outside "
+                              f"1..{MAX_MAPPING_LAYERS}")
+        if not side <= self.channel_base <= MAX_CHANNEL_BASE:
+            raise ConfigError(f"channel_base {self.channel_base} is outside {side}.."
+                              f"{MAX_CHANNEL_BASE} (at least one channel at {side} px)")
+        if not 0 <= self.num_fp16_res <= 16:
+            raise ConfigError(f"num_fp16_res {self.num_fp16_res} is outside 0..16")
+        if not 1 <= self.kernel_size <= MAX_KERNEL_SIZE:
+            raise ConfigError(f"kernel_size {self.kernel_size} is outside 1..{MAX_KERNEL_SIZE}")
         for name in ("activation", "mapping_activation"):
             if getattr(self, name) not in ACTIVATIONS:
                 raise ConfigError(f"{name} {getattr(self, name)!r} is not supported")
         if self.kernel_size % 2 != 1:
             raise ConfigError(f"kernel_size {self.kernel_size} must be odd")
-        if min(self.z_dim, self.w_dim, self.img_channels, self.mapping_layers) < 1:
-            raise ConfigError("z_dim, w_dim, img_channels and mapping layers must be positive")
         taps = list(self.resample_filter)
         if len(taps) != 4 or taps != taps[::-1]:
             raise ConfigError(f"resample_filter {taps} is not supported (only symmetric "
@@ -138,7 +171,7 @@ class StyleGAN2Config:
         try:
             values["resample_filter"] = tuple(values.get("resample_filter", (1, 3, 3, 1)))
             config = cls(**values)
-        except TypeError as err:
+        except (TypeError, ValueError) as err:
             raise ConfigError(f"unreadable config ({err})") from err
         config.validate()
         return config
