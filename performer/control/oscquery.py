@@ -28,6 +28,7 @@ from performer.params import Kind, Registry, Value
 log = logging.getLogger(__name__)
 
 NAME = "performer"
+IDLE_TIMEOUT_S = 5.0  # a connection that sends nothing is closed, its thread freed
 READ, WRITE = 1, 2
 ATTRIBUTES = frozenset(
     {"FULL_PATH", "CONTENTS", "TYPE", "ACCESS", "VALUE", "RANGE", "DESCRIPTION", "CLIPMODE"}
@@ -170,13 +171,15 @@ class OscQueryError(OSError):
 class OscQueryServer:
     """The HTTP side, on daemon threads; `.port` is the bound port (0 asks for any)."""
 
-    def __init__(self, namespace: Namespace, host: str, port: int, osc_port: int) -> None:
+    def __init__(self, namespace: Namespace, host: str, port: int, osc_port: int,
+                 idle_timeout: float = IDLE_TIMEOUT_S) -> None:
         self.namespace = namespace
         self.osc_port = osc_port
         served = self
 
         class Handler(BaseHTTPRequestHandler):
             server_version = "performer-oscquery"
+            timeout = idle_timeout  # socketserver applies it to every connection's reads
 
             def do_GET(self) -> None:  # the name http.server calls
                 status, body = answer(served.namespace, self.path, served.osc_host, served.osc_port)

@@ -14,8 +14,9 @@ import pytest
 import torch
 
 from performer.control.osc import OscService
-from performer.control.osc_routing import address_of, feedback_value
-from performer.control.oscquery import advertise, find
+from performer.control.osc_routing import AddressTable, address_of, feedback_value
+from performer.control.oscquery import Namespace, OscQueryServer, advertise, find
+from performer.controls import make_registry
 from performer.engine import Engine
 from performer.models.stats import ModelStats
 from performer.params import Kind
@@ -112,6 +113,21 @@ def test_errors_follow_the_proposal(service: OscService) -> None:
     assert get(service, "/performer/nothing")[0] == 404
     assert get(service, "/performer/ablation/dead?GABBAGABBAHEY")[0] == 400
     assert get(service, "/performer/drift/new?VALUE")[0] == 204  # a trigger holds no value
+
+
+def test_an_idle_connection_is_closed_by_the_server() -> None:
+    """A client that connects and says nothing must not keep a thread forever."""
+    registry = make_registry(["block0"])
+    query = OscQueryServer(Namespace(registry, AddressTable(registry.params())), "127.0.0.1",
+                           0, 8000, idle_timeout=0.2)
+    query.start()
+    idle = socket.create_connection(("127.0.0.1", query.port))
+    idle.settimeout(10.0)  # far beyond the server's 0.2 s: only the server can end this
+    try:
+        assert idle.recv(1024) == b""  # closed by the server, with no reply
+    finally:
+        idle.close()
+        query.stop()
 
 
 def test_a_taken_http_port_leaves_osc_running(
