@@ -14,6 +14,7 @@ so ours only enqueues. Nothing here can block the render loop.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import heapq
 import logging
 import queue
@@ -128,7 +129,7 @@ class MidiService:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        self._put(("stop",))
+        self._wake()  # the worker sees _running cleared at once, or after its busy inbox
         for thread in self._threads:
             thread.join(timeout=2.0)
         self._threads.clear()
@@ -273,8 +274,13 @@ class MidiService:
     def _on_change(self, change: ParamChange) -> None:
         self._put(("change", change))
 
+    def _wake(self) -> None:
+        """Cut the worker's wait short; a full inbox wakes it anyway, so a refusal is fine."""
+        with contextlib.suppress(queue.Full):
+            self._inbox.put_nowait(("wake",))
+
     def _work(self) -> None:
-        while True:
+        while self._running.is_set():
             with self._lock:
                 reading = bool(self._controllers)
             timeout = READ_S if reading else 0.5
@@ -286,7 +292,7 @@ class MidiService:
                 item = None
             batch: list[ParamChange] = []
             while item is not None:
-                if item[0] == "stop":
+                if not self._running.is_set():
                     return
                 try:
                     self._handle(item, batch)

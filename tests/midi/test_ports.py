@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -310,6 +311,24 @@ def test_midi_clock_sets_the_tempo(
         assert seen_downbeat, "a clock start fires tempo.downbeat"
         sequencer.send(mido.Message("stop"))
         wait_until(lambda: not service.clock.running)
+
+
+def test_stop_ends_the_worker_even_with_a_full_inbox(
+        jack: str, registry_factory: Callable[..., Registry], tmp_path: Path) -> None:
+    """stop()'s wake-up cannot be queued when the inbox is full; the worker still ends."""
+    service = MidiService(registry_factory(), jack, user_path=tmp_path / "midi.toml")
+    with service._lock:  # holds the worker (and the poller) at their first look
+        service.start()
+        threads = list(service._threads)
+        while not service._inbox.full():
+            service._inbox.put_nowait(("sync", "no such port"))
+        stopper = threading.Thread(target=service.stop)
+        stopper.start()
+        wait_until(lambda: not service._running.is_set())
+        time.sleep(0.2)  # stop() has tried to queue its wake-up, into the full inbox
+    stopper.join(LIMIT)
+    assert not stopper.is_alive()
+    assert [t.name for t in threads if t.is_alive()] == []
 
 
 def test_no_midi_subsystem_gives_one_notice_and_the_rest_runs(
