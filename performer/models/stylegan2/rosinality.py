@@ -65,19 +65,36 @@ def read_rosinality(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]
             warnings.filterwarnings("ignore", message=".*pickle protocol", category=UserWarning)
             checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ModelError(f"{path}: not a readable PyTorch checkpoint ({first})") from err
+        raise ModelError(f"{path}: not a readable PyTorch checkpoint ({_first_line(err)})"
+                         ) from err
     if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("g_ema"), dict):
         keys = ", ".join(map(str, checkpoint)) if isinstance(checkpoint, dict) else "not a dict"
         raise ModelError(f"{path}: no 'g_ema' generator state in this checkpoint ({keys}); "
                          "performer reads rosinality stylegan2-pytorch .pt files")
+    state = checkpoint["g_ema"]
+    for key, value in state.items():
+        if not isinstance(key, str) or not isinstance(value, torch.Tensor):
+            raise ModelError(f"{path}: 'g_ema' holds {key!r:.80}: {type(value).__name__}, "
+                             "where a state dict has names and tensors")
     latent_avg = checkpoint.get("latent_avg")
-    init_kwargs, tensors = to_nvlabs(
-        checkpoint["g_ema"], latent_avg if torch.is_tensor(latent_avg) else None, path)
+    try:
+        init_kwargs, tensors = to_nvlabs(
+            state, latent_avg if torch.is_tensor(latent_avg) else None, path)
+    except ModelError:
+        raise
+    except Exception as err:  # a hand-made state can have any shape
+        raise ModelError(f"{path}: malformed 'g_ema' state ({_first_line(err)})") from err
     lr_mlp = getattr(checkpoint.get("args"), "lr_mlp", None)  # train.py's argument, if any
     if isinstance(lr_mlp, (int, float)):
         init_kwargs["mapping_kwargs"]["lr_multiplier"] = float(lr_mlp)
     return init_kwargs, tensors
+
+
+def _first_line(error: Exception) -> str:
+    """An exception as one short line, for a message that must stay on one line."""
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else type(error).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _allowing_namespace() -> AbstractContextManager[object]:
@@ -129,13 +146,13 @@ def to_nvlabs(state: dict[str, torch.Tensor], latent_avg: torch.Tensor | None, s
         raise ModelError(f"{source}: 'g_ema' is not a rosinality StyleGAN2 generator "
                          "(no input.input, style.N or to_rgb1 tensors)")
     log_size = 2 + sum(1 for k in state if re.fullmatch(r"to_rgbs\.\d+\.conv\.weight", k))
-    w_dim = int(state[f"style.{styles[0]}.weight"].shape[1])
-    channels = {4: int(state["input.input"].shape[1])}
+    w_dim = int(_ranked(state, f"style.{styles[0]}.weight", 2, source).shape[1])
+    channels = {4: int(_ranked(state, "input.input", 4, source).shape[1])}
     for j in range(log_size - 2):
-        weight = state.get(f"convs.{2 * j}.conv.weight")
-        if weight is None:
+        if f"convs.{2 * j}.conv.weight" not in state:
             raise ModelError(f"{source}: missing convs.{2 * j}.conv.weight")
-        channels[2 ** (j + 3)] = int(weight.shape[1])
+        channels[2 ** (j + 3)] = int(_ranked(state, f"convs.{2 * j}.conv.weight", 5, source)
+                                     .shape[1])
     top = 2**log_size
     channel_max, channel_base = max(channels.values()), channels[top] * top
     if any(min(channel_base // r, channel_max) != c for r, c in channels.items()):
@@ -159,6 +176,15 @@ def to_nvlabs(state: dict[str, torch.Tensor], latent_avg: torch.Tensor | None, s
         tensors["mapping.w_avg"] = latent_avg.reshape(-1)
     _add_filters(tensors, state, log_size, source)
     return init_kwargs, tensors
+
+
+def _ranked(state: dict[str, torch.Tensor], key: str, rank: int, source: Path,
+            ) -> torch.Tensor:
+    """The tensor whose sizes tell the network's shape, with the axes rosinality gives it."""
+    tensor = state[key]
+    if tensor.ndim != rank:
+        raise ModelError(f"{source}: {key} has shape {tuple(tensor.shape)}, not {rank} axes")
+    return tensor
 
 
 def _add_filters(tensors: dict[str, torch.Tensor], state: dict[str, torch.Tensor],
