@@ -209,8 +209,9 @@ class MidiService:
 
     def _open(self, name: str, profile: Profile) -> None:
         controls = list(profile.controls) + self.learner.controls
-        router = Router(self.registry.params(), self.registry.snapshot(consume_triggers=False),
-                        controls, profile.leds, source=f"{SOURCE}:{name}")
+        # values(), not snapshot(): draining here, beside the render loop, could reorder batches
+        router = Router(self.registry.params(), self.registry.values(), controls, profile.leds,
+                        source=f"{SOURCE}:{name}")
         assert self.ports is not None
         try:
             port = self.ports.open_input(name)
@@ -219,6 +220,7 @@ class MidiService:
             return
         with self._lock:
             self._controllers[name] = _Controller(name, profile, router, port)
+        self._wake()  # the worker waits long while nothing is open: read this one from now on
         log.info("MIDI: %s opened with the %s profile", name, profile.name)
 
     def _find_outputs(self) -> None:

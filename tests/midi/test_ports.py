@@ -17,7 +17,7 @@ from performer.control.midi_mapping import Source
 from performer.control.midi_ports import CLIENT_LOCK, open_ports, quiet
 from performer.control.midi_service import MidiService
 from performer.engine import Engine
-from performer.params import Registry, Value
+from performer.params import ParamChange, Registry, Value
 
 EngineFactory = Callable[..., Engine]
 LIMIT = 15.0  # only guards against a hang; hot-plug is checked at 2 s below
@@ -311,6 +311,37 @@ def test_midi_clock_sets_the_tempo(
         assert seen_downbeat, "a clock start fires tempo.downbeat"
         sequencer.send(mido.Message("stop"))
         wait_until(lambda: not service.clock.running)
+
+
+def test_a_controller_plugged_in_is_read_at_once(
+        backend: mido.Backend, jack: str, registry_factory: Callable[..., Registry],
+        services: list[MidiService], tmp_path: Path) -> None:
+    """With nothing open the worker waits half a second at a time; opening a controller
+    wakes it, so the first move is not held back by the rest of that wait."""
+    registry = registry_factory()
+    service = start(services, registry, jack, tmp_path, poll_s=0.01)
+    time.sleep(0.3)
+    registry.set("drift.freeze", True, "keyboard")  # the worker wakes, then waits anew
+    with Controller(backend, "nanoKONTROL2 plug test") as knobs:
+        wait_until(lambda: service.connected() != [])
+        sent = time.perf_counter()
+        knobs.send(cc(0, 64))
+        wait_until(settled(registry, "ablation.dead", pytest.approx(64 / 127)))
+        assert time.perf_counter() - sent < 0.25  # the old wait left 0.4 s or more
+
+
+def test_connecting_a_controller_leaves_the_registry_queue_to_the_render_loop(
+        backend: mido.Backend, jack: str, registry_factory: Callable[..., Registry],
+        services: list[MidiService], tmp_path: Path) -> None:
+    """Only the render loop drains the registry (two drainers could reorder batches)."""
+    registry = registry_factory()
+    registry.submit(ParamChange("drift.speed", 1.5, "osc"))
+    with Controller(backend, "nanoKONTROL2 drain test"):
+        service = start(services, registry, jack, tmp_path)
+        wait_until(lambda: service.connected() != [])
+        assert registry.value("drift.speed") != 1.5  # still queued
+        registry.drain()
+        assert registry.value("drift.speed") == 1.5
 
 
 def test_stop_ends_the_worker_even_with_a_full_inbox(
