@@ -222,6 +222,15 @@ class OscQueryServer:
         self._http.server_close()
 
 
+def service_name(osc_port: int) -> str:
+    """`performer on studio (OSC 8000)`: the port keeps two shows on one host apart (a
+    zeroconf name must be unique), and the whole fits one 63-byte DNS label."""
+    suffix = f" (OSC {osc_port})"
+    room = 63 - len(NAME) - len(" on ") - len(suffix)
+    host = socket.gethostname().encode()[:room].decode(errors="ignore")
+    return f"{NAME} on {host}{suffix}"
+
+
 def advertise(host: str, osc_port: int, http_port: int) -> Callable[[], None] | None:
     """Announce both services over zeroconf if the package is there; returns the undo.
 
@@ -238,7 +247,7 @@ def advertise(host: str, osc_port: int, http_port: int) -> Callable[[], None] | 
         log.debug("zeroconf is not installed: OSCQuery is not advertised")
         return None
     address = host if host not in ("0.0.0.0", "") else _local_address()
-    name = f"{NAME} on {socket.gethostname()}"
+    name = service_name(osc_port)
     try:
         infos = [
             ServiceInfo(kind, f"{name}.{kind}", addresses=[socket.inet_aton(address)], port=port)

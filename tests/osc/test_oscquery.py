@@ -15,7 +15,13 @@ import torch
 
 from performer.control.osc import OscService
 from performer.control.osc_routing import AddressTable, address_of, feedback_value
-from performer.control.oscquery import Namespace, OscQueryServer, advertise, find
+from performer.control.oscquery import (
+    Namespace,
+    OscQueryServer,
+    advertise,
+    find,
+    service_name,
+)
 from performer.controls import make_registry
 from performer.engine import Engine
 from performer.models.stats import ModelStats
@@ -157,6 +163,7 @@ def test_a_show_on_the_network_is_found_over_zeroconf(
     engine = engine_factory()
     session = Session(engine.model, stats, engine.registry, engine, torch.device("cpu"), 0.0)
     osc = OscService(session, host="0.0.0.0", port=0, targets=[], query_port=0).start()
+    ours = service_name(osc.server.port)  # another run on this host has another port
     browser_zc = Zeroconf()
     found: dict[str, int] = {}
 
@@ -164,7 +171,7 @@ def test_a_show_on_the_network_is_found_over_zeroconf(
                   state_change: ServiceStateChange) -> None:
         if state_change is ServiceStateChange.Added:
             info = zeroconf.get_service_info(service_type, name, timeout=3000)
-            if info is not None and name.startswith("performer on "):
+            if info is not None and name == f"{ours}.{service_type}":
                 found[service_type] = info.port  # type: ignore[assignment]
 
     try:
@@ -182,3 +189,12 @@ def test_a_show_on_the_network_is_found_over_zeroconf(
 
 def test_a_show_on_loopback_is_not_advertised() -> None:
     assert advertise("127.0.0.1", 8000, 8001) is None  # no use to other machines
+
+
+def test_the_advertised_name_tells_shows_on_one_host_apart(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert service_name(8000) != service_name(8002)
+    monkeypatch.setattr(socket, "gethostname", lambda: "a-very-long-studio-machine-name" * 4)
+    long = service_name(65535)
+    assert long.endswith(" (OSC 65535)") and len(long.encode()) <= 63  # one DNS label
