@@ -5,7 +5,8 @@ v = w - w_avg on its own hypersphere around the average face (the same great-cir
 so speed means the same), and glides to new faces never pass through the mapping's
 bends, which looks calmer.
 Both walks advance every frame, so either space is live when switched to:
-- Z -> W: the W walk starts at the w on screen, so nothing moves at the switch;
+- Z -> W: the W walk starts at the w on screen, so nothing moves at the switch; a glide
+  to a new face still under way goes on to that face, in W, for the rest of its time;
 - W -> Z: the picture glides from the w on screen to the Z walk's w over `drift.glide`.
 """
 
@@ -101,6 +102,10 @@ class SpaceDrift:
         shown = self._shown if self._shown is not None else self._map(self.z.z)
         if space == "w":
             self.w = Drift(self._face_w, self.z.seed, start=shown - self._center())
+            gliding = self.z.glide
+            if gliding is not None:  # the face asked for is still ahead: W glides there
+                remaining = max(gliding.duration - gliding.elapsed, 0.0)
+                self.w.glide = Glide(self.w.z.copy(), self._face_w(self.z.seed), remaining)
             self._blend = None
         elif glide_s > 0:
             self._blend = Glide(shown.copy(), shown.copy(), glide_s)

@@ -188,6 +188,26 @@ def test_glide_to_a_new_face_in_w_is_smooth(
     assert per_frame.max() < 0.25 * differs(start, frames[-1].image.astype(np.int16)) + 0.5
 
 
+def test_a_new_face_asked_for_in_z_is_reached_after_switching_to_w(
+    session_parts: tuple[StyleGAN2Generator, ModelStats],
+) -> None:
+    still = {"drift.speed": 0.0, "drift.glide": 1.0}
+    engine = engine_for(session_parts, **still)
+    before = walk(engine, 3)[-1].image.astype(np.int16)
+    engine.registry.set("drift.new", True)
+    walk(engine, 6)  # a fifth of the way to the new face, in Z
+    seed = engine.registry.value("drift.seed")
+    engine.registry.set("drift.space", "w")
+    frames = walk(engine, 30)  # the glide's remaining 24 frames at 30 fps, and more
+    target = image(engine_for(session_parts, **{**still, "drift.glide": 0.0, "drift.seed": seed}))
+    distance = [differs(f.image.astype(np.int16), target) for f in frames]
+    assert differs(before, target) > 1.0
+    assert distance[22] > 0.05  # still on its way one frame before the glide ends ...
+    assert max(distance[23:]) < 0.05  # ... there when it ends, now walking in W
+    per_frame = steps(frames)
+    assert per_frame.max() < 0.25 * differs(before, target) + 0.5  # and smoothly
+
+
 def test_the_model_controls_get_osc_addresses(
     session_parts: tuple[StyleGAN2Generator, ModelStats],
 ) -> None:
