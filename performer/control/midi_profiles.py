@@ -8,6 +8,7 @@ typo in a mapping must not leave a performer without a controller.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -144,6 +145,9 @@ def parse_profile(text: str, path: Path, params: Iterable[Param]) -> Profile:
             control = _control(entry, index, lines, known, channel)
         except _EntryError as err:
             profile.errors.append(f"{err.where}: {err}")
+            continue
+        except ParamError as err:  # a value the parameter refuses costs its entry only
+            profile.errors.append(f"{where}: {err}")
             continue
         if control.key in seen:
             profile.errors.append(f"{where}: {control.describe()} is already mapped at "
@@ -318,10 +322,12 @@ def _control(entry: Mapping[str, Any], index: int, lines: _Lines, known: Mapping
     options: dict[str, Any] = {}
     if "range" in entry:
         span = entry["range"]
-        if (not isinstance(span, list) or len(span) != 2
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in span)):
-            raise fail("range must be [low, high]", "range")
-        options["low"], options["high"] = (param.coerce(v) for v in span)
+        if not isinstance(span, list) or len(span) != 2 or not all(_finite(v) for v in span):
+            raise fail("range must be [low, high], two finite numbers", "range")
+        try:
+            options["low"], options["high"] = (param.coerce(v) for v in span)
+        except ParamError as err:
+            raise fail(str(err), "range") from None
     if "curve" in entry:
         try:
             options["curve"] = Curve(entry["curve"])
@@ -343,8 +349,8 @@ def _control(entry: Mapping[str, Any], index: int, lines: _Lines, known: Mapping
     for key in ("sensitivity", "step"):
         if key in entry:
             value = entry[key]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value == 0:
-                raise fail(f"{key} must be a non-zero number", key)
+            if not _finite(value) or value == 0:
+                raise fail(f"{key} must be a finite non-zero number", key)
             options[key] = float(value)
     for key in ("led_on", "led_off"):
         if key in entry:
@@ -361,6 +367,12 @@ def _control(entry: Mapping[str, Any], index: int, lines: _Lines, known: Mapping
             raise fail(str(err), "value") from None
     return Control(source=source, number=number, param=name, mode=mode, channel=channel,
                    where=lines.control(index), **options)
+
+
+def _finite(value: object) -> bool:
+    """A real number (TOML also has nan and inf, which no control can use)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and math.isfinite(value)
 
 
 def _plain(value: object) -> Value:

@@ -134,3 +134,11 @@ def test_k_learns_a_persons_change_never_a_controllers() -> None:
     assert learner.armed == "drift.speed"
     assert learnable("osc") and learnable("keyboard")
     assert not learnable("midi") and not learnable("midi:APC MINI 1")
+
+
+def test_a_bad_number_in_the_learned_file_costs_its_entry_not_midi(tmp_path: Path) -> None:
+    path = tmp_path / "midi.toml"
+    path.write_text('[[control]]\ncc = 1\nparam = "drift.speed"\nrange = [nan, 1]\n\n'
+                    '[[control]]\ncc = 2\nparam = "drift.glide"\n', encoding="utf-8")
+    learner = Learner(Registry(PARAMS), path)
+    assert [(c.number, c.param) for c in learner.controls] == [(2, "drift.glide")]

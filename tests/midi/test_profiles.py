@@ -158,7 +158,49 @@ def test_range_must_be_two_numbers() -> None:
     text = 'name = "x"\n\n[[control]]\ncc = 5\nparam = "drift.speed"\nrange = [0.1]\n'
     profile = parse_profile(text, Path("x.toml"), PARAMS)
     assert profile.controls == []
-    assert profile.errors == ["x.toml:6: range must be [low, high]"]
+    assert profile.errors == ["x.toml:6: range must be [low, high], two finite numbers"]
+
+
+NOT_FINITE = """\
+name = "x"
+
+[[control]]
+cc = 1
+param = "drift.speed"
+range = [nan, 1]
+
+[[control]]
+cc = 2
+param = "drift.speed"
+range = [0, inf]
+
+[[control]]
+cc = 3
+param = "output.blackout"
+mode = "relative"
+sensitivity = nan
+
+[[control]]
+cc = 4
+param = "drift.seed"
+mode = "step"
+step = -inf
+
+[[control]]
+cc = 5
+param = "ablation.dead"
+"""
+
+
+def test_a_number_that_is_not_finite_costs_its_entry_only() -> None:
+    profile = parse_profile(NOT_FINITE, Path("x.toml"), PARAMS)
+    assert [(c.number, c.param) for c in profile.controls] == [(5, "ablation.dead")]
+    assert profile.errors == [
+        "x.toml:6: range must be [low, high], two finite numbers",
+        "x.toml:11: range must be [low, high], two finite numbers",
+        "x.toml:17: sensitivity must be a finite non-zero number",
+        "x.toml:23: step must be a finite non-zero number",
+    ]
 
 
 def test_toml_syntax_error_names_the_line() -> None:
