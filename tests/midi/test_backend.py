@@ -11,8 +11,8 @@ from performer.cli import build_parser
 from performer.control.midi_ports import choose_backend, name_pattern
 
 
-def test_midi_api_sets_mido_backend_when_unset(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("MIDO_BACKEND", raising=False)
+@pytest.mark.usefixtures("without_mido_backend")
+def test_midi_api_sets_mido_backend_when_unset() -> None:
     assert choose_backend("jack") == "mido.backends.rtmidi/UNIX_JACK"
     assert os.environ["MIDO_BACKEND"] == "mido.backends.rtmidi/UNIX_JACK"
 
@@ -27,8 +27,8 @@ def test_mido_backend_is_never_overridden(monkeypatch: pytest.MonkeyPatch,
     assert choose_backend(None) == "mido.backends.rtmidi/LINUX_ALSA"
 
 
-def test_default_is_rtmidi_with_the_platform_api(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("MIDO_BACKEND", raising=False)
+@pytest.mark.usefixtures("without_mido_backend")
+def test_default_is_rtmidi_with_the_platform_api() -> None:
     assert choose_backend(None) == "mido.backends.rtmidi"
     assert "MIDO_BACKEND" not in os.environ
 

@@ -380,12 +380,11 @@ def test_no_midi_subsystem_gives_one_notice_and_the_rest_runs(
     assert registry.value("ablation.dead") == 0.5
 
 
+@pytest.mark.usefixtures("without_mido_backend")
 def test_midi_list_shows_ports_and_their_profile(
-        backend: mido.Backend, jack: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        backend: mido.Backend, jack: str, capsys: pytest.CaptureFixture[str]) -> None:
     from performer.cli import main
 
-    monkeypatch.delenv("MIDO_BACKEND", raising=False)
     with Controller(backend, "APC MINI list test"), LedReceiver("APC MINI list lights"):
         assert main(["midi", "list", "--midi-api", "jack"]) == 0
     out = capsys.readouterr().out
