@@ -86,7 +86,9 @@ def still_listening(server: OscServer, sender: socket.socket, until: Until) -> N
 untyped = st.one_of(
     st.integers(-(2**31), 2**31 - 1),
     st.floats(width=32),  # sent as "f": NaN and infinities included
-    st.text(max_size=40),
+    # OSC strings end at the first NUL, so a NUL inside one cannot be built (python-osc's
+    # builder re-parses what it built); stray NULs come with the random-bytes test.
+    st.text(st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), max_size=40),
     st.binary(min_size=1, max_size=40),
     st.booleans(),
     st.none(),
