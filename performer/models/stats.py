@@ -19,7 +19,6 @@ that volume, importance is estimated from gradients instead (see `estimate_impor
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import time
@@ -32,7 +31,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from performer.env import cache_dir
-from performer.models.base import AblatableGenerator
+from performer.models.base import AblatableGenerator, file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +71,7 @@ class ModelStats:
 
 
 def weights_key(weights: Path) -> str:
-    digest = hashlib.sha256()
-    with weights.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()[:16]
+    return file_sha256(weights)[:16]
 
 
 @contextmanager

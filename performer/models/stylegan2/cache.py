@@ -6,7 +6,6 @@ the source file's sha256, so later starts read plain tensors and never unpickle 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -19,14 +18,6 @@ from performer.models.stylegan2.generator import StyleGAN2Generator
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def cached_weights(folder: Path, source: Path, digest: str) -> Path:
