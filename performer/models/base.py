@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,3 +116,16 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def state_problems(expected: Mapping[str, torch.Tensor], state: Mapping[str, torch.Tensor],
+                   allow_missing: Collection[str] = ()) -> list[str]:
+    """Every missing, unexpected and wrongly shaped tensor, as short phrases."""
+    problems = [f"missing {k}" for k in expected if k not in state and k not in allow_missing]
+    problems += [f"unexpected {k}" for k in state if k not in expected]
+    problems += [
+        f"{k}: shape {tuple(state[k].shape)} != {tuple(v.shape)}"
+        for k, v in expected.items()
+        if k in state and state[k].shape != v.shape
+    ]
+    return problems

@@ -12,7 +12,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 
 from performer.env import cache_dir
-from performer.models.base import AblatableGenerator, ModelError, file_sha256
+from performer.models.base import AblatableGenerator, ModelError, file_sha256, state_problems
 from performer.models.dcgan import DCGANGenerator
 from performer.models.nvlabs_pickle import read_nvlabs_pickle
 from performer.models.stylegan2 import ConfigError, StyleGAN2Config, StyleGAN2Generator
@@ -86,13 +86,7 @@ def load_state(model: AblatableGenerator, weights: Path) -> None:
     except (SafetensorError, OSError) as err:
         raise ModelError(f"{weights}: not a readable safetensors file ({err})") from err
     expected = {k: v for k, v in model.state_dict().items() if "num_batches_tracked" not in k}
-    problems = [f"missing {k}" for k in expected if k not in state]
-    problems += [f"unexpected {k}" for k in state if k not in expected]
-    problems += [
-        f"{k}: shape {tuple(state[k].shape)} != {tuple(v.shape)}"
-        for k, v in expected.items()
-        if k in state and state[k].shape != v.shape
-    ]
+    problems = state_problems(expected, state)
     if problems:
         raise ModelError(f"{weights}: weights do not fit the model: " + "; ".join(problems))
     model.load_state_dict(state, strict=False)  # num_batches_tracked is not stored

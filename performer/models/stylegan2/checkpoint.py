@@ -9,7 +9,7 @@ from typing import Any
 
 import torch
 
-from performer.models.base import ModelError
+from performer.models.base import ModelError, state_problems
 from performer.models.stylegan2.config import ConfigError, StyleGAN2Config
 from performer.models.stylegan2.generator import StyleGAN2Generator
 
@@ -18,19 +18,6 @@ log = logging.getLogger(__name__)
 W_AVG = "mapping.w_avg"
 W_AVG_SAMPLES = 4096  # latents averaged when a checkpoint carries no w_avg
 W_AVG_SEED = 9876
-
-
-def state_problems(expected: Mapping[str, torch.Tensor], state: Mapping[str, torch.Tensor],
-                   allow_missing: Collection[str] = ()) -> list[str]:
-    """Every missing, unexpected and wrongly shaped tensor, as short phrases."""
-    problems = [f"missing {k}" for k in expected if k not in state and k not in allow_missing]
-    problems += [f"unexpected {k}" for k in state if k not in expected]
-    problems += [
-        f"{k}: shape {tuple(state[k].shape)} != {tuple(v.shape)}"
-        for k, v in expected.items()
-        if k in state and state[k].shape != v.shape
-    ]
-    return problems
 
 
 def config_from(init_kwargs: Mapping[str, Any], source: Path) -> StyleGAN2Config:
