@@ -219,3 +219,23 @@ def test_the_model_controls_get_osc_addresses(
     change = decode(route, [0.5])  # normalised 0..1 -> psi 0..1.5
     assert change is not None and change.name == "model.truncation" and change.value == 0.75
     assert table.route(address_of("model.class")) is not None
+
+
+def test_a_truncation_sweep_leaves_the_noise_alone(
+    session_parts: tuple[StyleGAN2Generator, ModelStats], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Turning the truncation knob rewrites one scalar; the noise maps (a per-layer loop)
+    are rebuilt only when the noise controls change."""
+    model, _ = session_parts
+    engine = engine_for(session_parts, **{"model.truncation": 0.5})
+    first = image(engine)
+    rebuilt: list[float] = []
+    original = model.synthesis.set_noise
+    monkeypatch.setattr(model.synthesis, "set_noise",
+                        lambda level, *rest: rebuilt.append(level) or original(level, *rest))
+    engine.registry.set("model.truncation", 0.9)
+    swept = image(engine)
+    assert rebuilt == [] and differs(first, swept) > 1.0
+    engine.registry.set("model.noise", 0.0)
+    image(engine)
+    assert rebuilt == [0.0]

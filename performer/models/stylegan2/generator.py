@@ -77,8 +77,11 @@ class StyleGAN2Generator(AblatableGenerator):
                   str(values["model.noise_mode"]), int(values.get("model.class", 0)))
         if wanted != self._applied:
             psi, level, mode, label = wanted
-            self.set_truncation(psi)
-            self.set_noise(level, random=mode == "random")
+            previous = self._applied
+            if previous is None or psi != previous[0]:
+                self.set_truncation(psi)
+            if previous is None or (level, mode) != previous[1:3]:  # a per-layer loop: only
+                self.set_noise(level, random=mode == "random")  # when the noise changed
             glide = float(values.get("drift.glide", 0.0))
             if self._applied is None or glide <= 0.0:
                 self.set_class(label)
