@@ -15,8 +15,6 @@ from performer.params import Curve, Kind, Param, Registry
 ALL_LAYERS = "all"
 ORDERS = ("random", "index", "magnitude", "importance")
 FILLS = ("zero", "mean", "noise")
-NOISE_MODES = ("const", "random")
-LATENT_SPACES = ("z", "w")
 LEARN_OFF = "off"
 LEARN_LAST = "last"
 
@@ -59,6 +57,8 @@ def declare(layer_names: Sequence[str], extra: Sequence[Param] = ()) -> list[Par
               unit="s", minimum=0.0, maximum=10.0),
         # --- output ---
         Param("output.blackout", Kind.FLOAT, 0.0, "Fade to black: 0 shows, 1 is black."),
+        Param("output.fade", Kind.TRIGGER, False,
+              "Fade to black over 0.75 s, or back from black if mostly black (the B key)."),
         Param("output.map", Kind.TOGGLE, False, "Show the neural memory map."),
         Param("output.fullscreen", Kind.TOGGLE, False, "Fullscreen on the chosen monitor."),
         Param("output.crossfade", Kind.FLOAT, 0.0,
@@ -86,32 +86,8 @@ def declare(layer_names: Sequence[str], extra: Sequence[Param] = ()) -> list[Par
     return params
 
 
-def stylegan2_params(class_count: int) -> list[Param]:
-    """The controls a StyleGAN2 model adds (`model.class` only for class-conditional ones)."""
-    params = [
-        Param("model.truncation", Kind.FLOAT, 0.7,
-              "Truncation psi: how far each face is from the average face (0 = the average, "
-              "1 = as trained, above 1 = exaggerated).", minimum=0.0, maximum=1.5),
-        Param("model.noise", Kind.FLOAT, 1.0,
-              "Strength of the per-layer noise (fine detail: hair, skin); 1 = as trained.",
-              minimum=0.0, maximum=2.0),
-        Param("model.noise_mode", Kind.CHOICE, "const",
-              "Noise that stays put (const) or is drawn anew every frame (random: shimmer).",
-              choices=NOISE_MODES),
-        Param("drift.space", Kind.CHOICE, "z",
-              "Where the walk and glides move: the Gaussian latent z, or the intermediate "
-              "latent w (more even, calmer); switching glides, never jumps.",
-              choices=LATENT_SPACES),
-    ]
-    if class_count > 0:
-        params.append(Param("model.class", Kind.INT, 0,
-                            "Class of a class-conditional model (its label index).",
-                            maximum=float(class_count - 1)))
-    return params
-
-
 def make_registry(layer_names: Sequence[str], extra: Sequence[Param] = ()) -> Registry:
-    """The declared controls plus the loaded model's own (see stylegan2_params)."""
+    """The declared controls plus the loaded model's own (`AblatableGenerator.extra_params`)."""
     return Registry(declare(layer_names, extra))
 
 

@@ -1,10 +1,17 @@
-"""The value that crosses from the engine thread to the display: one finished frame."""
+"""The value that crosses from the engine thread to everything downstream: one finished
+frame, with every value it was made with.
+
+The display, the recorder, the state publishers and the status line read frames, never
+the engine or the registry: what they show is exactly what the frame was made from.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+
+from performer.params import Snapshot
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,27 @@ class NeuronMap:
     def alive_count(self) -> int:
         return int(self.alive.sum())
 
+    @property
+    def alive_fraction(self) -> float:
+        return self.alive_count / max(self.total, 1)
+
+    def layer_alive_fractions(self) -> dict[str, float]:
+        """Each layer's fraction of living neurons, by layer name."""
+        fractions: dict[str, float] = {}
+        start = 0
+        for name, size in zip(self.layer_names, self.layer_sizes, strict=True):
+            fractions[name] = float(self.alive[start:start + size].mean()) if size else 0.0
+            start += size
+        return fractions
+
+
+@dataclass(frozen=True)
+class EngineFigures:
+    """The engine's speed as of this frame (smoothed), for the status line and OSC state."""
+
+    fps: float = 0.0
+    generator_ms: float = 0.0
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -39,4 +67,32 @@ class Frame:
     time: float  # timeline seconds at which the frame was made
     image: np.ndarray  # (H, W, 3) uint8, C-contiguous
     neurons: NeuronMap
-    generator_ms: float  # wall time of the forward pass, for the status line and bench
+    generator_ms: float  # wall time of this forward pass, for the bench
+    # Every parameter as this frame resolved it: the snapshot plus the engine's automation
+    # (dead fraction, blackout fade, face seed, tempo...).
+    values: Snapshot
+    figures: EngineFigures = EngineFigures()
+
+    @property
+    def blackout(self) -> float:
+        return self.values.float("output.blackout")
+
+    @property
+    def show_map(self) -> bool:
+        return self.values.bool("output.map")
+
+    @property
+    def fullscreen(self) -> bool:
+        return self.values.bool("output.fullscreen")
+
+    @property
+    def crossfade_s(self) -> float:
+        return self.values.float("output.crossfade")
+
+    @property
+    def face_seed(self) -> int:
+        return self.values.int("drift.seed")
+
+    @property
+    def dead(self) -> float:
+        return self.values.float("ablation.dead")

@@ -11,6 +11,7 @@ import logging
 import math
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -37,6 +38,16 @@ class Curve(str, Enum):
 
     LINEAR = "linear"
     SQUARE = "square"  # fine control near the minimum (rates, speeds)
+
+    def shape(self, position: float) -> float:
+        """A 0..1 control position -> the 0..1 fraction of the range it stands for."""
+        position = min(max(position, 0.0), 1.0)
+        return position * position if self is Curve.SQUARE else position
+
+    def unshape(self, fraction: float) -> float:
+        """The inverse of `shape`: a 0..1 fraction of the range -> the control position."""
+        fraction = min(max(fraction, 0.0), 1.0)
+        return math.sqrt(fraction) if self is Curve.SQUARE else fraction
 
 
 @dataclass(frozen=True)
@@ -96,8 +107,7 @@ class Param:
         if self.kind in (Kind.TOGGLE, Kind.TRIGGER):
             return 1.0 if value else 0.0
         span = self.maximum - self.minimum
-        position = (float(value) - self.minimum) / span if span else 0.0
-        return math.sqrt(max(position, 0.0)) if self.curve is Curve.SQUARE else position
+        return self.curve.unshape((float(value) - self.minimum) / span if span else 0.0)
 
     def from_normalized(self, position: float) -> Value:
         """0..1 control position -> value (clamped, through the curve)."""
@@ -108,9 +118,8 @@ class Param:
             return self.choices[round(position * (len(self.choices) - 1))]
         if self.kind in (Kind.TOGGLE, Kind.TRIGGER):
             return position >= 0.5
-        if self.curve is Curve.SQUARE:
-            position = position * position
-        return self.coerce(self.minimum + position * (self.maximum - self.minimum))
+        fraction = self.curve.shape(position)
+        return self.coerce(self.minimum + fraction * (self.maximum - self.minimum))
 
 
 @dataclass(frozen=True)
@@ -128,6 +137,9 @@ class Snapshot(Mapping[str, Value]):
 
     data: Mapping[str, Value]
     fired: frozenset[str] = field(default_factory=frozenset)
+    # When each fired trigger was last applied (the registry's clock): tap tempo times taps
+    # by it, so a slow frame does not quantise them.
+    fired_at: Mapping[str, float] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> Value:
         return self.data[name]
@@ -163,10 +175,12 @@ class Registry:
     Listeners are called after each applied change, outside the lock.
     """
 
-    def __init__(self, params: Iterable[Param], queue_size: int = 4096) -> None:
+    def __init__(self, params: Iterable[Param], queue_size: int = 4096,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
         self._params = {p.name: p for p in params}
         self._values: dict[str, Value] = {p.name: p.default for p in self._params.values()}
-        self._fired: set[str] = set()
+        self._fired: dict[str, float] = {}  # trigger -> when it was last applied
+        self._clock = clock
         self._lock = threading.Lock()
         # One drainer at a time: two threads taking batches from the queue could otherwise
         # apply them out of order (re-entrant: a listener may drain again).
@@ -202,16 +216,16 @@ class Registry:
         """All current values as they stand, without applying queued changes or consuming
         triggers: for readers on other threads (a controller being connected)."""
         with self._lock:
-            return Snapshot(dict(self._values), frozenset(self._fired))
+            return Snapshot(dict(self._values), frozenset(self._fired), dict(self._fired))
 
     def snapshot(self, consume_triggers: bool = True) -> Snapshot:
         """Apply queued changes, then copy all values. Only the engine consumes triggers."""
         self.drain()
         with self._lock:
-            fired = frozenset(self._fired)
+            fired_at = dict(self._fired)
             if consume_triggers:
                 self._fired.clear()
-            return Snapshot(dict(self._values), fired)
+            return Snapshot(dict(self._values), frozenset(fired_at), fired_at)
 
     # --- writing ------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -261,11 +275,12 @@ class Registry:
             ParamChange(c.name, self.param(c.name).coerce(c.value), c.source) for c in changes
         ]
         applied: list[ParamChange] = []
+        now = self._clock()
         with self._lock:
             for change in coerced:
                 if self._params[change.name].kind is Kind.TRIGGER:
                     if change.value:
-                        self._fired.add(change.name)
+                        self._fired[change.name] = now
                         applied.append(change)
                     continue
                 if self._values[change.name] != change.value:
@@ -273,6 +288,24 @@ class Registry:
                     applied.append(change)
         self._notify(applied)
         return coerced
+
+    def write_back(self, values: Mapping[str, Value], based_on: Snapshot,
+                   source: str) -> list[ParamChange]:
+        """Store automation computed from `based_on` as one batch, so feedback hears it.
+
+        A value somebody changed since that snapshot (a fader moved while the frame was
+        being made) is newer than the automation: it is kept, and that entry is skipped.
+        Returns the changes stored.
+        """
+        applied: list[ParamChange] = []
+        with self._lock:
+            for name, value in values.items():
+                current = self._values[name]
+                if current == based_on.data[name] and current != value:
+                    self._values[name] = value
+                    applied.append(ParamChange(name, value, source))
+        self._notify(applied)
+        return applied
 
     def submit(self, changes: ParamChange | Sequence[ParamChange]) -> bool:
         """Queue a change (or an atomic batch) without blocking; False if the queue is full."""

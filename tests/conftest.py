@@ -9,16 +9,19 @@ tests/ cannot shadow them.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
+import glfw
 import pytest
 import torch
 from hypothesis import settings
 
-from performer.clock import FixedClock
 from performer.controls import make_registry
-from performer.engine import Engine
+from performer.engine.clock import FixedClock
+from performer.engine.engine import Engine
 from performer.frame import Frame
 from performer.models.base import AblatableGenerator, ChannelMask
 from performer.models.loading import load_model
@@ -133,3 +136,43 @@ def run_frames() -> Callable[[Engine, int], list[Frame]]:
         return [engine.step() for _ in range(frames)]
 
     return run
+
+
+# --- a real X server (Xvfb) for the window tests, started once per session if none is set
+
+
+@pytest.fixture(scope="session")
+def x_display() -> Iterator[str]:
+    if os.environ.get("DISPLAY"):
+        yield os.environ["DISPLAY"]
+        return
+    if shutil.which("Xvfb") is None:
+        pytest.fail("Xvfb is missing: install the Debian package xvfb (make test does this)")
+    read_fd, write_fd = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        server.kill()
+        pytest.fail("Xvfb did not start")
+    os.environ["DISPLAY"] = f":{number}"
+    try:
+        yield os.environ["DISPLAY"]
+    finally:
+        del os.environ["DISPLAY"]
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def raise_glfw_errors() -> Iterator[None]:
+    previous = glfw.ERROR_REPORTING
+    glfw.ERROR_REPORTING = "raise"
+    try:
+        yield
+    finally:
+        glfw.ERROR_REPORTING = previous

@@ -439,7 +439,7 @@ def test_values_reads_without_applying_or_consuming(registry: Registry) -> None:
 
 
 def test_midi_learn_offers_the_models_own_controls() -> None:
-    from performer.controls import stylegan2_params
+    from performer.models.stylegan2.params import stylegan2_params
 
     registry = make_registry(["b4.conv1"], stylegan2_params(class_count=0))
     registry.set("midi.learn", "model.truncation", "osc")

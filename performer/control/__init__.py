@@ -1,2 +1,5 @@
-"""Remote control: listeners (OSC, MIDI) that turn messages into registry changes, and
-feedback that sends registry changes back out. See `services.py` for how they start."""
+"""The control layer: keyboard, OSC and MIDI (and later the web console and audio) turn
+input into ParamChange batches for the registry and send feedback.
+
+Imports the engine's contracts and below; osc and midi never import each other.
+"""

@@ -12,10 +12,9 @@ import argparse
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-if TYPE_CHECKING:  # the CLI imports this module before torch is needed
-    from performer.session import Session
+from performer.control.show import Show
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +32,13 @@ class ServiceKind:
     name: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     # Returns None when the command line switched the service off.
-    start: Callable[[argparse.Namespace, Session], Service | None]
+    start: Callable[[argparse.Namespace, Show], Service | None]
 
 
 def kinds() -> tuple[ServiceKind, ...]:
     """Every kind of control service, in start order (imported lazily: `render` needs none)."""
-    from performer.control import midi_service, osc
+    from performer.control.midi import service as midi_service
+    from performer.control.osc import service as osc
 
     return (
         ServiceKind("OSC", osc.add_arguments, osc.start),
@@ -51,12 +51,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         kind.add_arguments(parser)
 
 
-def start_services(args: argparse.Namespace, session: Session) -> list[Service]:
+def start_services(args: argparse.Namespace, show: Show) -> list[Service]:
     """Start every enabled service; one that fails is reported in one line and skipped."""
     started: list[Service] = []
     for kind in kinds():
         try:
-            service = kind.start(args, session)
+            service = kind.start(args, show)
         except Exception as err:  # a control surface must never stop the show
             log.error("%s is off: %s", kind.name, err)
             continue

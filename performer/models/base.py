@@ -6,11 +6,13 @@ import hashlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
-from performer.params import Param, Snapshot
+from performer.params import Param, Value
 
 
 class ModelError(Exception):
@@ -57,16 +59,32 @@ class ChannelMask(nn.Module):
         return torch.addcmul(self.fill, x, self.keep, out=x)
 
 
+@dataclass(frozen=True)
+class ModelControls:
+    """A model family's own controls as typed values; each family subclasses it next to the
+    declaration of its parameters (e.g. models/stylegan2/params.py)."""
+
+
 class AblatableGenerator(nn.Module):
     """Base class for a generator whose hidden channels can be switched off.
 
     Subclasses build their layers, wrap each ablatable activation in a ChannelMask listed
-    in `self.masks` (in the order the layers run), and implement `synthesize`.
+    in `self.masks` (in the order the layers run), and implement `synthesize`. Families
+    that derive buffers from their weights override `prepare`: it runs after every
+    `load_state_dict` by itself (a post-hook), so no caller has to remember it.
     """
 
     latent_size: int
     resolution: int
     masks: nn.ModuleList
+    class_count: int = 0  # labels of a class-conditional model; 0 = unconditional
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_load_state_dict_post_hook(_prepare_after_load)
+
+    def prepare(self) -> None:
+        """Derive what the loaded weights imply; called after every load_state_dict."""
     name: str = "model"  # set by the loader: the weights file's stem
     weights_path: Path | None = None  # set by the loader; keys the statistics cache
 
@@ -91,9 +109,18 @@ class AblatableGenerator(nn.Module):
         """Controls this model adds to the registry (truncation, noise...); none by default."""
         return []
 
-    def apply_params(self, snap: Snapshot, frame: int, dt: float) -> None:
-        """Per frame (index `frame`, `dt` seconds after the last), before the forward pass:
-        follow this model's own controls. Must be cheap when nothing changed."""
+    def read_controls(self, values: Mapping[str, Value]) -> ModelControls:
+        """This family's typed controls from a frame's resolved values (the adapter between
+        registry names and the network)."""
+        return ModelControls()
+
+    def apply_controls(self, controls: ModelControls, frame: int) -> None:
+        """Per frame (index `frame`), before the forward pass: follow this model's own
+        controls. Must be cheap when nothing changed."""
+
+    def set_class_weights(self, weights: np.ndarray) -> None:
+        """The label of a class-conditional model, (class_count,) weights (a one-hot, or a
+        blend while the engine glides between classes)."""
 
     def sample_latents(self, count: int, seed: int) -> torch.Tensor:
         """Gaussian latents for `seed`, identical on every device: (count, latent_size)."""
@@ -107,6 +134,16 @@ class AblatableGenerator(nn.Module):
 
     def synthesize(self, z: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
+
+
+def has_w_space(model: object) -> bool:
+    """True for models with a mapping network (z -> w): drift can move in W."""
+    return all(hasattr(model, name) for name in ("map", "w_center", "synthesize_w"))
+
+
+def _prepare_after_load(module: nn.Module, _incompatible: Any) -> None:
+    assert isinstance(module, AblatableGenerator)
+    module.prepare()
 
 
 def file_sha256(path: Path) -> str:

@@ -14,11 +14,11 @@ from safetensors.torch import load_file
 from performer.env import cache_dir
 from performer.models.base import AblatableGenerator, ModelError, file_sha256, state_problems
 from performer.models.dcgan import DCGANGenerator
-from performer.models.nvlabs_pickle import read_nvlabs_pickle
+from performer.models.formats.nvlabs import read_nvlabs_pickle
+from performer.models.formats.rosinality import read_rosinality
 from performer.models.stylegan2 import ConfigError, StyleGAN2Config, StyleGAN2Generator
 from performer.models.stylegan2.cache import cached_weights, write_cache
 from performer.models.stylegan2.checkpoint import W_AVG, build_generator, config_from
-from performer.models.stylegan2.rosinality import read_rosinality
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,6 @@ import moderngl
 import numpy as np
 
 from performer.frame import Frame, NeuronMap
-from performer.params import Registry
 from performer.render.layout import (
     GridLayout,
     MapLayout,
@@ -46,13 +45,9 @@ class Look:
     map_layout: MapLayout = "auto"  # beside the face if the viewport is wide enough, else overlay
 
     @classmethod
-    def of(cls, registry: Registry, crossfade: float = 0.0) -> Look:
-        """The look the output parameters ask for; the caller times the cross-fade."""
-        return cls(
-            blackout=float(registry.value("output.blackout")),
-            show_map=bool(registry.value("output.map")),
-            crossfade=crossfade,
-        )
+    def of(cls, frame: Frame, crossfade: float = 0.0) -> Look:
+        """The look `frame` was made with; the display times the cross-fade."""
+        return cls(blackout=frame.blackout, show_map=frame.show_map, crossfade=crossfade)
 
 
 # --- GL -----------------------------------------------------------------------------------

@@ -1,33 +1,29 @@
-"""`performer run`: the GLFW window on the main thread, the engine on its own thread.
+"""The projector window: GLFW on the main thread, drawing Frames through the pipeline.
 
 The display never waits for the generator: each refresh it takes the newest frame if one
-arrived (else keeps the last one up), draws it through the shader chain and swaps.
+arrived (else keeps the last one up), draws it through the shader chain and swaps. It
+reads only frames: how the picture looks (blackout, map, cross-fade, fullscreen) is what
+the frame was made with. Keys are handed on by name to whoever opened the window
+(app/live.py maps them to controls).
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import glfw
 import moderngl
 
-from performer import keyboard
-from performer.control.services import start_services, stop_services
-from performer.controls import apply_settings
 from performer.env import has_display
 from performer.frame import Frame
 from performer.mailbox import Mailbox
-from performer.params import Registry
 from performer.render.pipeline import Look, Pipeline
-from performer.session import open_session
-from performer.status import RateMeter, StatusLine, status_text
 
 log = logging.getLogger(__name__)
 
-BLACKOUT_FADE_S = 0.75  # the B key fades over this long
 SHADER_CHECK_S = 0.5  # how often shader files are checked for edits (live coding)
 KEY_NAMES = {
     getattr(glfw, attr): attr.removeprefix("KEY_") for attr in dir(glfw) if attr.startswith("KEY_")
@@ -56,17 +52,17 @@ class Display:
 
     def __init__(
         self,
-        registry: Registry,
         size: tuple[int, int] = (1280, 720),
         monitor: int = 0,
         vsync: bool = True,
         title: str = "performer",
         face_shader: str = "face.frag",
+        on_key: Callable[[str], None] | None = None,
     ) -> None:
         require_display()
         if not glfw.init():
             raise DisplayError("could not start GLFW: use `performer render` without a screen")
-        self.registry = registry
+        self.on_key = on_key  # gets key names as keyboard.py writes them ("SHIFT+LEFT")
         glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
         glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
         glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
@@ -86,10 +82,9 @@ class Display:
         self.running = True
         self.refresh_hz = self._refresh_rate()
         self._frame_arrived = 0.0
-        self._last_refresh = time.perf_counter()
-        self._last_shader_check = self._last_refresh
-        self._blackout_target: float | None = None
-        glfw.set_key_callback(self.window, self._on_key)
+        self._last_shader_check = time.perf_counter()
+        self.latest: Frame | None = None  # the frame on screen
+        glfw.set_key_callback(self.window, self.key_event)
 
     # --- monitors -------------------------------------------------------------------
     def _monitor(self) -> Any:  # a GLFW monitor pointer, or None
@@ -124,23 +119,14 @@ class Display:
         self.fullscreen = on
 
     # --- input ----------------------------------------------------------------------
-    def _on_key(self, _window: object, key: int, _scancode: int, action: int, mods: int) -> None:
-        if action == glfw.RELEASE:
+    def key_event(self, _window: object, key: int, _scancode: int, action: int, mods: int) -> None:
+        """GLFW's key callback: a press or repeat goes to `on_key` by name."""
+        if action == glfw.RELEASE or self.on_key is None:
             return
         try:
-            command = keyboard.handle(key_name(key, mods), self.registry)
-        except ValueError as err:
-            log.warning("%s", err)
-            return
-        if command == "quit":
-            self.running = False
-        elif command == "help":
-            print("\nperformer keys:\n" + keyboard.help_text(), flush=True)
-        elif command == "reload":
-            self.reload_shaders()
-        elif command == "blackout":
-            current = float(self.registry.value("output.blackout"))
-            self._blackout_target = 0.0 if current > 0.5 else 1.0
+            self.on_key(key_name(key, mods))
+        except Exception:  # a key must never take the window down
+            log.exception("key %s failed", key_name(key, mods))
 
     def reload_shaders(self) -> None:
         errors = self.pipeline.reload()
@@ -150,91 +136,40 @@ class Display:
             log.info("shaders reloaded")
 
     # --- one refresh ----------------------------------------------------------------
-    def fade_blackout(self, dt: float) -> None:
-        if self._blackout_target is None:
-            return
-        current = float(self.registry.value("output.blackout"))
-        step = dt / BLACKOUT_FADE_S
-        if abs(self._blackout_target - current) <= step:
-            self.registry.set("output.blackout", self._blackout_target, "keyboard")
-            self._blackout_target = None
-        else:
-            direction = 1.0 if self._blackout_target > current else -1.0
-            self.registry.nudge("output.blackout", direction * step, "keyboard")
-
     def show(self, frame: Frame | None) -> None:
         """Upload a new frame (if any) and draw the current picture into the back buffer."""
         now = time.perf_counter()
         if frame is not None:
             self.pipeline.upload(frame)
-            self._frame_arrived = now
-        crossfade_s = float(self.registry.value("output.crossfade"))
+            self.latest, self._frame_arrived = frame, now
+        if self.latest is None:
+            return
+        crossfade_s = self.latest.crossfade_s
         fade = 0.0
         if crossfade_s > 0:
             fade = max(0.0, 1.0 - (now - self._frame_arrived) / crossfade_s)
         self.ctx.screen.use()
-        self.pipeline.draw(glfw.get_framebuffer_size(self.window), Look.of(self.registry, fade))
+        self.pipeline.draw(glfw.get_framebuffer_size(self.window), Look.of(self.latest, fade))
 
     def refresh(self, mailbox: Mailbox[Frame]) -> Frame | None:
-        """One display refresh: input, registry, newest frame (if any), draw, swap."""
+        """One display refresh: input, shader edits, newest frame (if any), draw, swap."""
         now = time.perf_counter()
         glfw.poll_events()
-        self.registry.drain()
-        self.set_fullscreen(bool(self.registry.value("output.fullscreen")))
-        self.fade_blackout(now - self._last_refresh)
-        self._last_refresh = now
         if now - self._last_shader_check >= SHADER_CHECK_S:
             self._last_shader_check = now
             if self.pipeline.library.stale():
                 self.reload_shaders()
         frame = mailbox.take(0.0)
+        if frame is not None:
+            self.set_fullscreen(frame.fullscreen)
         self.show(frame)
         glfw.swap_buffers(self.window)
         return frame
 
+    def should_close(self) -> bool:
+        """The window's close button (or the window manager) asked to quit."""
+        return bool(glfw.window_should_close(self.window))
+
     def close(self) -> None:
         glfw.destroy_window(self.window)
         glfw.terminate()
-
-
-def run_window(args: argparse.Namespace) -> int:
-    """Open the window, start the engine, and loop until quit (or --seconds, for tests)."""
-    started = time.perf_counter()
-    require_display()  # before loading anything: fail fast
-    session = open_session(args.model, args.device)
-    registry, engine = session.registry, session.engine
-    registry.set("output.fullscreen", args.fullscreen, "cli")
-    apply_settings(registry, args.settings, "cli")
-    display = Display(registry, args.size, args.monitor, args.vsync, face_shader=args.shader)
-    mailbox: Mailbox[Frame] = Mailbox()
-    status = StatusLine()
-    meter = RateMeter()
-    engine.start(mailbox)
-    services = start_services(args, session)
-    log.info("press ? for the keys")
-    waiting_for_first = True
-    try:
-        while display.running and not glfw.window_should_close(display.window):
-            tick = time.perf_counter()
-            try:
-                frame = display.refresh(mailbox)
-            except Exception:  # one bad refresh must not end the show; the next one tries again
-                log.exception("display refresh failed")
-                time.sleep(0.1)
-                continue
-            if frame is not None and waiting_for_first:
-                waiting_for_first = False
-                log.info("first frame %.2f s after start", time.perf_counter() - started)
-            meter.count()
-            if status.due():
-                status.show(status_text(engine.stats, meter.rate(), mailbox.peek(), registry))
-            if args.seconds is not None and tick - started >= args.seconds:
-                break
-            # Cap at the refresh rate where swaps do not wait (vsync off, virtual displays).
-            time.sleep(max(0.0, 1.0 / display.refresh_hz - (time.perf_counter() - tick)))
-    finally:
-        stop_services(services)
-        engine.stop()
-        status.clear()
-        display.close()
-    return 0

@@ -29,7 +29,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from performer.models.base import ModelError
-from performer.models.nvlabs_pickle import read_nvlabs_pickle
+from performer.models.formats.nvlabs import read_nvlabs_pickle
+from tests.helpers import wait_until
 from tests.models import nvlabs_fixtures as fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -190,7 +191,7 @@ def test_loads_in_a_fresh_process_where_nvlabs_code_cannot_be_imported(tmp_path:
         for name in ("torch_utils", "dnnlib", "training"):
             assert importlib.util.find_spec(name) is None, name
         import torch
-        from performer.models.nvlabs_pickle import read_nvlabs_pickle
+        from performer.models.formats.nvlabs import read_nvlabs_pickle
         checkpoint = read_nvlabs_pickle(Path({str(path)!r}))
         leaked = [m for m in sys.modules if m.startswith(("torch_utils", "dnnlib", "_imported"))]
         assert not leaked, leaked
@@ -242,15 +243,6 @@ def plain_unpickle_in_child(path: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def wait_for(path: Path, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if path.exists():
-            return True
-        time.sleep(0.05)
-    return path.exists()
-
-
 # (module, name, arguments) of classic payloads; "{marker}" becomes the file each creates.
 MALICIOUS_CALLS = [
     pytest.param("os", "system", ["touch {marker}"], id="os.system"),
@@ -280,7 +272,8 @@ def test_a_malicious_reduce_is_refused_and_never_runs(
 
     # The same file is a live payload for an unrestricted unpickler.
     plain_unpickle_in_child(path)
-    assert wait_for(marker), f"the {module}.{name} payload did not work in the control"
+    wait_until(marker.exists, interval=0.05,
+               what=f"the {module}.{name} payload to work in the control")
 
 
 def _with_marker(template: Any, marker: Path) -> Any:
@@ -636,7 +629,7 @@ def test_a_storage_payload_that_runs_code_is_rejected_and_never_runs(tmp_path: P
 
     # Unpickled as torch itself would (torch.storage._load_from_bytes), it runs.
     plain_unpickle_in_child(path)
-    assert wait_for(marker), "the storage payload did not work in the control"
+    wait_until(marker.exists, interval=0.05, what="the storage payload to work in the control")
 
 
 @pytest.mark.parametrize("protocol", [2, 3, 4, 5])

@@ -20,7 +20,7 @@ import pytest
 import torch
 
 from performer.models.base import ModelError
-from performer.models.nvlabs_pickle import read_nvlabs_pickle
+from performer.models.formats.nvlabs import read_nvlabs_pickle
 from tests.models import nvlabs_fixtures as fixtures
 
 
@@ -63,7 +63,9 @@ def refused(path: Path, match: str) -> str:
     started = time.perf_counter()
     with pytest.raises(ModelError, match=match) as raised:
         read_nvlabs_pickle(path)
-    assert time.perf_counter() - started < 5
+    # Only a guard against reading the whole hostile structure (minutes): speed figures
+    # belong in `performer bench`, and this machine is shared.
+    assert time.perf_counter() - started < 60
     message = str(raised.value)
     assert str(path) in message and "\n" not in message
     return message

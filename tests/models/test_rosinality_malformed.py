@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from performer.models.base import ModelError
+from performer.models.formats.rosinality import from_nvlabs, read_rosinality
 from performer.models.loading import load_model
-from performer.models.stylegan2.rosinality import from_nvlabs, read_rosinality
 from tests.models import nvlabs_fixtures as fixtures
 
 CPU = torch.device("cpu")

@@ -24,7 +24,7 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def performer(cache: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
-    return subprocess.run([sys.executable, "-m", "performer.cli", *args],
+    return subprocess.run([sys.executable, "-m", "performer", *args],
                           capture_output=True, text=True, timeout=600, env=env)
 
 

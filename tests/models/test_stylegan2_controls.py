@@ -12,14 +12,14 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from performer.clock import FixedClock
 from performer.controls import make_registry
-from performer.engine import Engine
+from performer.engine.clock import FixedClock
+from performer.engine.engine import Engine
+from performer.engine.session import open_session
 from performer.frame import Frame
 from performer.models.stats import ModelStats
 from performer.models.stylegan2 import StyleGAN2Generator
 from performer.params import ParamError, Value
-from performer.session import open_session
 from tests.models import nvlabs_fixtures as fixtures
 
 
@@ -211,7 +211,7 @@ def test_a_new_face_asked_for_in_z_is_reached_after_switching_to_w(
 def test_the_model_controls_get_osc_addresses(
     session_parts: tuple[StyleGAN2Generator, ModelStats],
 ) -> None:
-    from performer.control.osc_routing import AddressTable, address_of, decode
+    from performer.control.osc.routing import AddressTable, address_of, decode
 
     table = AddressTable(engine_for(session_parts).registry.params())
     route = table.route(address_of("model.truncation"))

@@ -15,9 +15,9 @@ import torch
 
 from performer.models import loading
 from performer.models.base import ModelError
+from performer.models.formats.rosinality import from_nvlabs
 from performer.models.loading import load_model
 from performer.models.stylegan2 import StyleGAN2Generator
-from performer.models.stylegan2.rosinality import from_nvlabs
 from tests.models import nvlabs_fixtures as fixtures
 
 CPU = torch.device("cpu")

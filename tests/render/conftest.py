@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from performer.frame import Frame, NeuronMap
+from performer.params import Snapshot
 from performer.render.offscreen import Offscreen, OffscreenError
 from performer.render.shaders import builtin_shader_dir
 
@@ -54,7 +55,7 @@ def make_frame() -> Callable[..., Frame]:
             alive = np.ones(sum(layer_sizes), dtype=bool)
         names = tuple(f"layer{i}" for i in range(len(layer_sizes)))
         return Frame(index, index / 30.0, np.ascontiguousarray(image),
-                     NeuronMap(alive, names, layer_sizes), 1.0)
+                     NeuronMap(alive, names, layer_sizes), 1.0, Snapshot({}))
 
     return make
 

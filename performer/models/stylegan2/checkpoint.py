@@ -50,17 +50,15 @@ def build_generator(config: StyleGAN2Config, tensors: Mapping[str, torch.Tensor]
         if name.endswith("resample_filter") and not torch.allclose(tensors[name].float(), tensor):
             raise ModelError(f"{source}: {name} differs from the filter the config names "
                              f"({list(config.resample_filter)})")
-    model.load_state_dict({k: v.float() for k, v in tensors.items()}, strict=False)
+    model.load_state_dict({k: v.float() for k, v in tensors.items()}, strict=False)  # prepares
     if W_AVG in allow_missing and W_AVG not in tensors:
         estimate_w_avg(model)
-    model.prepare()
     return model
 
 
 def estimate_w_avg(model: StyleGAN2Generator) -> None:
     """Mean w over seeded latents: the truncation centre for checkpoints that lack one."""
     log.info("the checkpoint has no average latent; estimating it from %d samples", W_AVG_SAMPLES)
-    model.mapping.prepare()
     z = torch.randn(W_AVG_SAMPLES, model.latent_size,
                     generator=torch.Generator().manual_seed(W_AVG_SEED))
     with torch.no_grad():

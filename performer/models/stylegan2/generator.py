@@ -1,23 +1,25 @@
 """The StyleGAN2 generator as performer drives it: z -> w -> truncation -> synthesis.
 
 Every synthesis convolution's post-activation output is an ablatable layer
-(`b4.conv1`, `b8.conv0`, `b8.conv1`, ...). The performer's controls (truncation, noise,
-class) live in small buffers changed only when the controls change.
+(`b4.conv1`, `b8.conv0`, `b8.conv1`, ...). The performer's controls (truncation, noise:
+models/stylegan2/params.py) live in small buffers changed only when the controls change;
+the engine sets the class label (it glides between classes).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
-from performer.controls import stylegan2_params
-from performer.drift import Glide, smoothstep
-from performer.models.base import AblatableGenerator
+from performer.models.base import AblatableGenerator, ModelControls
 from performer.models.stylegan2.config import StyleGAN2Config
 from performer.models.stylegan2.mapping import MappingNetwork
+from performer.models.stylegan2.params import StyleGAN2Controls, stylegan2_params
 from performer.models.stylegan2.synthesis import SynthesisNetwork
-from performer.params import Param, Snapshot
+from performer.params import Param, Value
 
 
 class StyleGAN2Generator(AblatableGenerator):
@@ -39,21 +41,18 @@ class StyleGAN2Generator(AblatableGenerator):
         self.noise_level = 1.0
         self.random_noise = False
         self._noise_generator: torch.Generator | None = None
-        self._applied: tuple[float, float, str, int] | None = None
-        self._label_glide: Glide | None = None
-        self._defaults = {p.name: p.default for p in self.extra_params()}
+        self._applied: StyleGAN2Controls | None = None
 
     # --- after loading --------------------------------------------------------------
     def prepare(self) -> None:
-        """Derive what the loaded weights imply (call after every load_state_dict)."""
+        """Derive what the loaded weights imply (runs after every load_state_dict)."""
         with torch.no_grad():
             self.mapping.prepare()
             self.synthesis.prepare()
-            self.set_class(0)
+            self.set_class_weights(self._one_hot(0))
             self.random_noise = False
             self.synthesis.set_noise(self.noise_level, False, None)
         self._applied = None  # the next frame applies every control again
-        self._label_glide = None
 
     def place(self, device: torch.device) -> StyleGAN2Generator:
         """Derive buffers from the loaded weights, move, and run the blocks NVlabs trained in
@@ -68,35 +67,18 @@ class StyleGAN2Generator(AblatableGenerator):
     def extra_params(self) -> list[Param]:
         return stylegan2_params(self.class_count)
 
-    def apply_params(self, snap: Snapshot, frame: int, dt: float) -> None:
-        """Buffers change only when a control did; random noise is redrawn every frame; a
-        new class is blended in over `drift.glide` seconds (its label glides, the face
-        morphs)."""
-        values = {**self._defaults, **snap.data}  # a registry without them: the defaults
-        wanted = (float(values["model.truncation"]), float(values["model.noise"]),
-                  str(values["model.noise_mode"]), int(values.get("model.class", 0)))
-        if wanted != self._applied:
-            psi, level, mode, label = wanted
-            previous = self._applied
-            if previous is None or psi != previous[0]:
-                self.set_truncation(psi)
-            if previous is None or (level, mode) != previous[1:3]:  # a per-layer loop: only
-                self.set_noise(level, random=mode == "random")  # when the noise changed
-            glide = float(values.get("drift.glide", 0.0))
-            if self._applied is None or glide <= 0.0:
-                self.set_class(label)
-                self._label_glide = None
-            elif label != self._applied[3]:
-                self._label_glide = Glide(self.label[0].double().cpu().numpy(),
-                                          self._one_hot(label), glide)
-            self._applied = wanted
-        if self._label_glide is not None:
-            self._label_glide.elapsed += dt
-            t = smoothstep(self._label_glide.elapsed / self._label_glide.duration)
-            start, end = self._label_glide.start, self._label_glide.end
-            self.label[0] = torch.from_numpy((start + t * (end - start)).astype("float32"))
-            if self._label_glide.done:
-                self._label_glide = None
+    def read_controls(self, values: Mapping[str, Value]) -> StyleGAN2Controls:
+        return StyleGAN2Controls.of(values)
+
+    def apply_controls(self, controls: ModelControls, frame: int) -> None:
+        """Buffers change only when a control did; random noise is redrawn every frame."""
+        assert isinstance(controls, StyleGAN2Controls)
+        previous, self._applied = self._applied, controls
+        if previous is None or controls.truncation != previous.truncation:
+            self.set_truncation(controls.truncation)
+        if previous is None or (controls.noise, controls.random_noise) != (
+                previous.noise, previous.random_noise):  # a per-layer loop: only on a change
+            self.set_noise(controls.noise, random=controls.random_noise)
         if self.random_noise:
             self.reseed_noise(frame)
 
@@ -121,7 +103,10 @@ class StyleGAN2Generator(AblatableGenerator):
 
     def set_class(self, index: int) -> None:
         """One-hot label for conditional models; no-op for unconditional ones."""
-        self.label.copy_(torch.from_numpy(self._one_hot(index)[None].astype("float32")))
+        self.set_class_weights(self._one_hot(index))
+
+    def set_class_weights(self, weights: np.ndarray) -> None:
+        self.label.copy_(torch.from_numpy(np.asarray(weights, dtype=np.float32)[None]))
 
     # --- forward ----------------------------------------------------------------------
     def map(self, z: Tensor) -> Tensor:

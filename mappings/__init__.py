@@ -1,0 +1,1 @@
+"""Bundled MIDI controller profiles (TOML), installed as performer.mappings."""

@@ -1,0 +1,166 @@
+"""Command line: `performer run | render | layers | bench | midi list`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from performer.control.services import add_arguments as add_service_arguments
+from performer.models.base import ModelError
+from performer.models.loading import BUILTIN
+from performer.render.shaders import ShaderError
+
+log = logging.getLogger("performer")
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'1920x1080' -> (1920, 1080)."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1920x1080, not {text!r}") from None
+    if not (16 <= width <= 16384 and 16 <= height <= 16384):
+        raise argparse.ArgumentTypeError(f"size {text} is out of range (16..16384 per side)")
+    return width, height
+
+
+def parse_setting(text: str) -> tuple[str, str]:
+    """'ablation.rate=16' -> ('ablation.rate', '16'); checked against the registry later."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"--set wants NAME=VALUE, not {text!r}")
+    return name.strip(), value.strip()
+
+
+def _common(parser: argparse.ArgumentParser, settings: bool = False) -> None:
+    parser.add_argument("--model", default=None, metavar="M",
+                        help="model name, or a .safetensors, StyleGAN2 .pkl (NVlabs) or .pt "
+                             f"(rosinality) file (default: {BUILTIN})")
+    parser.add_argument("--device", default=None, metavar="D",
+                        help="cpu, cuda, cuda:N or mps (default: the fastest present)")
+    if settings:
+        parser.add_argument("--shader", default="face.frag", metavar="FILE",
+                            help="fragment shader that draws the face, found on the shader "
+                                 "path (default face.frag; see shaders/README.md)")
+        parser.add_argument("--set", dest="settings", type=parse_setting, action="append",
+                            default=[], metavar="NAME=VALUE",
+                            help="start with a parameter set, e.g. --set output.map=on "
+                                 "(repeatable; names as in the README)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="performer",
+        description="A live VJ instrument: switch a face-generating network's neurons off.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="open the performer window")
+    _common(run, settings=True)
+    run.add_argument("--monitor", type=int, default=0, metavar="N",
+                     help="monitor for fullscreen, 0 = primary (default 0)")
+    run.add_argument("--fullscreen", action="store_true", help="start fullscreen")
+    run.add_argument("--size", type=parse_size, default=(1280, 720), metavar="WxH",
+                     help="window size (default 1280x720)")
+    run.add_argument("--vsync", action=argparse.BooleanOptionalAction, default=True,
+                     help="sync buffer swaps to the refresh (default on)")
+    run.add_argument("--seconds", type=float, default=None, help=argparse.SUPPRESS)
+    add_service_arguments(run)
+
+    render = commands.add_parser("render", help="render the performance to a video file")
+    _common(render, settings=True)
+    render.add_argument("--seconds", type=float, default=60.0, help="length (default 60)")
+    render.add_argument("--fps", type=float, default=30.0, help="frame rate (default 30)")
+    render.add_argument("--size", type=parse_size, default=(1920, 1080), metavar="WxH",
+                        help="video size (default 1920x1080)")
+    render.add_argument("--out", type=Path, default=Path("performer.mp4"), metavar="FILE",
+                        help="output: .mp4 (H.264) or .mov (HAP) (default performer.mp4)")
+    render.add_argument("--codec", choices=("h264", "hap"), default=None,
+                        help="default: from the file extension")
+    render.add_argument("--rate", type=float, default=None, metavar="R",
+                        help="neurons per second (default: every target neuron dies by the end)")
+    render.add_argument("--layer", default="all", metavar="L", help="layer name or index, or all")
+    render.add_argument("--order", default="importance", metavar="O",
+                        help="random, index, magnitude or importance")
+    render.add_argument("--fill", default="mean", metavar="F", help="zero, mean or noise")
+    render.add_argument("--seed", type=int, default=0, metavar="N",
+                        help="face and death-order seed")
+    render.add_argument("--drift", type=float, default=0.0, metavar="S",
+                        help="latent drift speed, rad/s (default 0: a still face)")
+    render.add_argument("--map", action="store_true", help="show the neural memory map")
+
+    layers = commands.add_parser("layers", help="list the model's ablatable layers")
+    _common(layers)
+
+    bench = commands.add_parser("bench", help="measure the speed figures")
+    _common(bench)
+    bench.add_argument("--json", type=Path, default=None, metavar="FILE",
+                       help="also write the figures as JSON")
+    bench.add_argument("--seconds", type=float, default=3.0,
+                       help="seconds per measurement (default 3)")
+    bench.add_argument("--stylegan-sizes", default=None, metavar="PX,PX",
+                       help="also time random-weight StyleGAN2 generators of these sizes "
+                            "(default: 256,1024 when --model is a StyleGAN2; 'none' skips)")
+
+    midi = commands.add_parser("midi", help="MIDI ports and controllers")
+    midi_commands = midi.add_subparsers(dest="midi_command", required=True)
+    midi_list = midi_commands.add_parser("list", help="list MIDI input and output ports")
+    from performer.control.midi.service import add_api_argument
+
+    add_api_argument(midi_list)
+    return parser
+
+
+def cmd_layers(args: argparse.Namespace) -> int:
+    from performer.models.device import choose_device
+    from performer.models.loading import load_model
+
+    model = load_model(args.model, choose_device(args.device))
+    print(f"{'#':>2}  {'layer':<12} {'neurons':>7}  size")
+    for i, layer in enumerate(model.layers):
+        print(f"{i:>2}  {layer.name:<12} {layer.channels:>7}  {layer.height}x{layer.width}")
+    print(f"    {'total':<12} {model.neuron_count:>7}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="performer: %(message)s",
+    )
+    try:
+        if args.command == "layers":
+            return cmd_layers(args)
+        if args.command == "run":
+            from performer.app.live import run_live
+
+            return run_live(args)
+        if args.command == "render":
+            from performer.app.offline import render_video
+
+            return render_video(args)
+        if args.command == "midi":
+            from performer.control.midi.service import list_ports
+
+            return list_ports(args)
+        if args.command == "bench":
+            from performer.bench.run import run_bench
+
+            return run_bench(args)
+    except (ModelError, ShaderError, ValueError, OSError, RuntimeError) as err:
+        # Known failures (bad model, no display, bad value, a shader, ffmpeg) end in one
+        # line; -v adds the traceback for bug reports.
+        log.error("%s", err, exc_info=args.verbose)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,2 @@
+"""MIDI: mapping (pure), profiles, learn, ports and the hot-plug service.
+"""

@@ -1,0 +1,2 @@
+"""OSC: routing (pure), the UDP server, feedback, the state publisher and OSCQuery.
+"""

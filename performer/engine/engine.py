@@ -1,0 +1,270 @@
+"""The per-frame loop body, and the thread that runs it.
+
+Each frame: one registry snapshot; every piece of automation (the rate moving the dead
+fraction, resets, new faces, the blackout fade, tap tempo, class and face glides) computed
+from that snapshot alone and written back to the registry once, as one batch, so feedback
+sees it; masks and latent updated; one forward pass; a frame posted to the mailbox that
+carries every value it was made with. Nothing else on this path allocates more than the
+image.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from performer.engine.ablation import Ablation, AblationState
+from performer.engine.clock import Clock
+from performer.engine.drift import ClassBlend
+from performer.engine.latent_space import latent_path
+from performer.engine.tempo import TapTempo
+from performer.frame import EngineFigures, Frame
+from performer.mailbox import Mailbox
+from performer.models.base import AblatableGenerator
+from performer.models.stats import ModelStats
+from performer.params import ParamChange, Registry, Snapshot, Value
+
+log = logging.getLogger(__name__)
+
+ENGINE = "engine"  # the source of the changes the engine writes back (automation)
+
+BEATS_PER_BAR = 4  # drift.bars counts bars of four beats at tempo.bpm
+BLACKOUT_FADE_S = 0.75  # output.fade (the B key) fades over this long
+
+
+def to_rgb8(images: torch.Tensor) -> np.ndarray:
+    """(1, 3, H, W) in [-1, 1] -> (H, W, 3) uint8 on the CPU."""
+    rgb = images[0].add(1.0).mul_(127.5).clamp_(0.0, 255.0).round_()
+    return rgb.to(torch.uint8).permute(1, 2, 0).contiguous().cpu().numpy()
+
+
+class Engine:
+    def __init__(
+        self,
+        model: AblatableGenerator,
+        stats: ModelStats,
+        registry: Registry,
+        clock: Clock,
+        device: torch.device | None = None,
+    ) -> None:
+        self.model = model
+        self.registry = registry
+        self.clock = clock
+        self.device = device or next(model.parameters()).device
+        self.ablation = Ablation(model, stats)
+        self.latents = latent_path(model, int(registry.value("drift.seed")), self.device)
+        self.classes = ClassBlend(model.class_count) if model.class_count else None
+        self.taps = TapTempo()
+        self.time = 0.0
+        self.index = 0
+        self._beats = 0.0  # beats since the last drift.bars glide
+        self._fade_target: float | None = None  # where output.fade is heading
+        self.figures = EngineFigures()
+        self._frames_counted = 0
+        self._last_post: float | None = None
+        self._thread: threading.Thread | None = None
+        self._mailbox: Mailbox[Frame] | None = None
+        self._unwatch: tuple[Callable[[], None], ...] = ()
+        self._stepping: int | None = None  # the thread inside step(), if any
+        self._running = threading.Event()
+
+    # --- one frame ----------------------------------------------------------------
+    def step(self) -> Frame:
+        """Advance the timeline by one clock tick and generate its frame."""
+        self._stepping = threading.get_ident()
+        try:
+            return self._step()
+        finally:
+            self._stepping = None
+
+    def _step(self) -> Frame:
+        if self._mailbox is not None:
+            self._mailbox.clear_wake()  # changes until now are in this snapshot
+        snap = self.registry.snapshot()
+        dt = self.clock.tick()
+        self.time += dt
+        index, self.index = self.index, self.index + 1  # time and index advance together
+        writes = self.automate(snap, dt)
+        self.registry.write_back(writes, snap, source=ENGINE)
+        values = Snapshot({**snap.data, **writes}, snap.fired, snap.fired_at)
+
+        self.ablation.seed_noise(index)
+        self.ablation.apply(AblationState(
+            layer=values.str("ablation.layer"),
+            order=values.str("ablation.order"),
+            seed=values.int("ablation.seed"),
+            dead=values.float("ablation.dead"),
+            fill=values.str("ablation.fill"),
+        ))
+        self.model.apply_controls(self.model.read_controls(values), index)
+        if self.classes is not None:
+            label = self.classes.step(values.int("model.class"), values.float("drift.glide"), dt)
+            if label is not None:
+                self.model.set_class_weights(label)
+        latent = self.latents.step(
+            dt, values.float("drift.speed"), values.int("drift.seed"),
+            values.float("drift.glide"), values.bool("drift.freeze"),
+            space=str(values.get("drift.space", "z")),
+        )
+        started = time.perf_counter()
+        with torch.inference_mode():
+            image = to_rgb8(self.latents.draw(latent))
+        generator_ms = (time.perf_counter() - started) * 1000.0
+        return Frame(index, self.time, image, self.ablation.neuron_map(), generator_ms,
+                     values, self.figures)
+
+    # --- automation: a pure function of the snapshot and dt (plus the engine's timers) ---
+    def automate(self, snap: Snapshot, dt: float) -> dict[str, Value]:
+        """Every value the engine moves this frame, computed from `snap` alone."""
+        writes: dict[str, Value] = {}
+        if "ablation.reset" in snap.fired:
+            writes["ablation.dead"] = 0.0
+            writes["ablation.rate"] = 0.0
+        else:
+            dead = self._dead_after(snap, dt)
+            if dead is not None:
+                writes["ablation.dead"] = dead
+        if "drift.new" in snap.fired or self._bars_passed(snap, dt):
+            seeds = int(self.registry.param("drift.seed").maximum) + 1
+            writes["drift.seed"] = (snap.int("drift.seed") + 1) % seeds  # wraps: always new
+        blackout = self._blackout_after(snap, dt)
+        if blackout is not None:
+            writes["output.blackout"] = blackout
+        if "tempo.tap" in snap.fired:
+            bpm = self.taps.tap(snap.fired_at.get("tempo.tap", self.time))
+            if bpm is not None:
+                writes["tempo.bpm"] = bpm
+        return {name: self.registry.param(name).coerce(value) for name, value in writes.items()}
+
+    def _dead_after(self, snap: Snapshot, dt: float) -> float | None:
+        """`ablation.dead` moved by rate × dt neurons, towards death or back with revive."""
+        rate = snap.float("ablation.rate")
+        if snap.bool("ablation.sync"):  # neurons per beat
+            rate *= snap.float("tempo.bpm") / 60.0
+        if rate <= 0.0 or dt <= 0.0:
+            return None
+        size = self.ablation.target_size(snap.str("ablation.layer"))
+        direction = -1.0 if snap.bool("ablation.revive") else 1.0
+        return snap.float("ablation.dead") + direction * rate * dt / size
+
+    def _bars_passed(self, snap: Snapshot, dt: float) -> bool:
+        """drift.bars: True on the frame that completes another N bars at tempo.bpm."""
+        bars = snap.int("drift.bars")
+        if bars <= 0:
+            self._beats = 0.0
+            return False
+        self._beats += dt * snap.float("tempo.bpm") / 60.0
+        if "tempo.downbeat" in snap.fired:  # this frame is bar 1, beat 1
+            self._beats = 0.0
+        if self._beats < bars * BEATS_PER_BAR:
+            return False
+        self._beats %= bars * BEATS_PER_BAR
+        return True
+
+    def _blackout_after(self, snap: Snapshot, dt: float) -> float | None:
+        """output.fade: towards black, or back from black if mostly black, over
+        BLACKOUT_FADE_S; None when no fade runs."""
+        current = snap.float("output.blackout")
+        if "output.fade" in snap.fired:
+            self._fade_target = 0.0 if current > 0.5 else 1.0
+        if self._fade_target is None:
+            return None
+        step = dt / BLACKOUT_FADE_S
+        if abs(self._fade_target - current) <= step:
+            target, self._fade_target = self._fade_target, None
+            return target
+        return current + (step if self._fade_target > current else -step)
+
+    # --- the thread -----------------------------------------------------------------
+    def attach(self, mailbox: Mailbox[Frame]) -> None:
+        """Post frames to `mailbox`, and let control changes mark its waiting frame stale.
+
+        A control change that arrives while a finished frame still waits for the display
+        makes that frame stale: it is made again, once, with the change (late latching), so
+        a knob reaches the next refresh instead of the one after it. Changes the engine
+        makes itself, and changes its own snapshot already applied, never cause a redo.
+        """
+        self.detach()
+        self._mailbox = mailbox
+
+        def on_change(change: ParamChange) -> None:
+            if threading.get_ident() == self._stepping:
+                return  # applied by this frame's own snapshot: the frame has it already
+            if change.source != ENGINE:
+                mailbox.wake()
+
+        self._unwatch = (self.registry.subscribe(on_change),
+                         self.registry.watch_submissions(mailbox.wake))
+
+    def detach(self) -> None:
+        for unsubscribe in self._unwatch:
+            unsubscribe()
+        self._unwatch = ()
+
+    def turn(self, redo: bool, max_wait: float) -> bool:
+        """One turn of the engine thread: wait until the display took the waiting frame (or
+        it went stale, or `max_wait` passed), then make the next one. Returns True when
+        this frame was a redo of a stale one; after a redo the next turn waits for the
+        display, so there are never more than two steps per displayed frame."""
+        assert self._mailbox is not None, "attach a mailbox first"
+        stale = self._mailbox.wait_demand(max_wait, wakeable=not redo)
+        if self._running.is_set() or self._thread is None:
+            self.run_once(self._mailbox)
+        return stale
+
+    def start(self, mailbox: Mailbox[Frame], max_wait: float = 0.1) -> None:
+        """Run turns on a thread until `stop()`."""
+        self.attach(mailbox)
+        self._running.set()
+
+        def loop() -> None:
+            redo = False
+            while self._running.is_set():
+                redo = self.turn(redo, max_wait)
+            self.detach()
+
+        self._thread = threading.Thread(target=loop, name="performer-engine", daemon=True)
+        self._thread.start()
+
+    def run_once(self, mailbox: Mailbox[Frame]) -> Frame | None:
+        """The thread's body for one frame: step, post, count. A failing frame is logged and
+        the last good one stays on screen (the show goes on)."""
+        try:
+            frame = self.step()
+        except Exception:
+            log.exception("frame %d failed", self.index - 1)
+            time.sleep(0.1)
+            return None
+        mailbox.post(frame)
+        self._count(time.perf_counter(), frame.generator_ms)
+        return frame
+
+    def _count(self, now: float, generator_ms: float) -> None:
+        """Smoothed fps and generator time, carried by the next frame."""
+        last, self._last_post = self._last_post, now
+        if last is None:
+            self.figures = EngineFigures(0.0, generator_ms)
+            return
+        fps = 1.0 / (now - last) if now > last else 0.0
+        smooth = 0.9 if self._frames_counted else 0.0
+        self._frames_counted += 1
+        self.figures = EngineFigures(
+            smooth * self.figures.fps + (1 - smooth) * fps,
+            smooth * self.figures.generator_ms + (1 - smooth) * generator_ms,
+        )
+
+    def stop(self) -> None:
+        """Stop the thread; it ends after its current frame."""
+        self._running.clear()
+        if self._mailbox is not None:
+            self._mailbox.wake()  # end a wait for the display at once
+        if self._thread is not None:
+            self._thread.join(timeout=30.0)
+            if self._thread.is_alive():
+                log.warning("the engine thread did not stop within 30 s")
+            self._thread = None

@@ -1,0 +1,26 @@
+"""The status line: read from the frame on screen, never from the engine or the registry."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from performer.app.status import status_text
+from performer.engine.engine import Engine
+from performer.frame import EngineFigures
+
+EngineFactory = Callable[..., Engine]
+
+
+def test_status_line_names_the_key_figures_of_the_frame(engine_factory: EngineFactory) -> None:
+    engine = engine_factory({"ablation.rate": 16.0, "drift.seed": 5})
+    frame = dataclasses.replace(engine.step(), figures=EngineFigures(300.0, 2.5))
+    engine.registry.set("ablation.layer", "block2")  # after the frame: not on screen yet
+    text = status_text(frame, 59.9)
+    assert "display  59.9 fps" in text and "gen 300.0 fps   2.5 ms" in text
+    assert "rate 16.0/s" in text and "layer all" in text and "order importance" in text
+    assert "face 5" in text and "alive 960/960" in text
+
+
+def test_status_line_before_the_first_frame() -> None:
+    assert "waiting for the first frame" in status_text(None, 60.0)
