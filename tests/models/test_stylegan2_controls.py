@@ -41,7 +41,7 @@ def engine_for(parts: tuple[StyleGAN2Generator, ModelStats], **values: Value) ->
     for mask in model.channel_masks():
         mask.keep.fill_(1.0)
         mask.fill.zero_()
-    model._applied = None  # a fresh engine sets every control again
+    model.prepare()  # as loaded: a fresh engine sets every control again
     registry = make_registry([layer.name for layer in model.layers], model.extra_params())
     for name, value in values.items():
         registry.set(name, value)

@@ -29,12 +29,15 @@ def service(engine_factory: Callable[..., Engine], receiver: object
             ) -> Iterator[Callable[..., OscService]]:
     started: list[OscService] = []
 
-    def make(engine: Engine | None = None, **kwargs: object) -> OscService:
+    def make(engine: Engine | None = None, frames: Mailbox[Frame] | None = None,
+             **kwargs: object) -> OscService:
+        """A service on `engine`'s show; its state is read from `frames` (the newest frame
+        `engine.run_once(frames)` posted), as the live show wires it."""
         engine = engine or engine_factory()
         options: dict[str, object] = {"port": 0, "query_port": 0,
                                       "targets": [("127.0.0.1", receiver.port)]}  # type: ignore[attr-defined]
         options.update(kwargs)
-        frames: Mailbox[Frame] = Mailbox()  # as the live show wires it
+        frames = frames if frames is not None else Mailbox()
         engine.attach(frames)
         show = Show(engine.registry, tuple(LAYERS), frames.peek)
         osc = OscService(show, **options).start()  # type: ignore[arg-type]

@@ -1,0 +1,42 @@
+"""The OSC state publisher reads the newest frame, and only it."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import pytest
+
+from performer.control.osc.state import STATE, FrameState, state_nodes
+from performer.engine.engine import Engine
+from performer.frame import EngineFigures, Frame
+
+EngineFactory = Callable[..., Engine]
+LAYERS = ("block0", "block1", "block2", "block3")
+
+
+def test_nothing_is_published_before_the_first_frame() -> None:
+    assert FrameState(LAYERS, lambda: None).read() == {}
+
+
+def test_every_value_comes_from_the_frame(engine_factory: EngineFactory) -> None:
+    engine = engine_factory({"ablation.layer": "block1", "ablation.dead": 0.5, "drift.seed": 9})
+    frame = dataclasses.replace(engine.step(), figures=EngineFigures(42.0, 3.5))
+    latest: list[Frame] = [frame]
+    state = FrameState(LAYERS, lambda: latest[-1])
+    engine.registry.set("drift.seed", 11)  # after the frame: not what the frame shows
+    values = state.read()
+    assert set(values) == {node.address for node in state.nodes}
+    assert values[f"{STATE}/fps"] == 42.0 and values[f"{STATE}/generator_ms"] == 3.5
+    assert values[f"{STATE}/face"] == 9
+    assert values[f"{STATE}/alive/block1"] == 0.5 and values[f"{STATE}/alive/block0"] == 1.0
+    assert values[f"{STATE}/alive/all"] == pytest.approx(1 - 128 / 960)  # block1: 256 neurons
+    latest.append(engine.step())  # the next frame has the new face
+    assert state.read()[f"{STATE}/face"] == 11
+
+
+def test_nodes_cover_every_layer() -> None:
+    addresses = [node.address for node in state_nodes(LAYERS)]
+    assert addresses[:3] == [f"{STATE}/fps", f"{STATE}/generator_ms", f"{STATE}/alive/all"]
+    assert [f"{STATE}/alive/{name}" for name in LAYERS] == addresses[3:-1]
+    assert addresses[-1] == f"{STATE}/face"
