@@ -9,6 +9,9 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= $(shell command -v nvidia-smi >/dev/null 2>&1 && echo 'torch>=2.1' || echo 'torch==2.13.0')
 RUN_ARGS ?=
 PYTEST_ARGS ?=
+# shaders/ and mappings/ are installed as performer.shaders / performer.mappings; setuptools
+# warns about that mapping on every editable install, which is expected here.
+PIP_INSTALL := PYTHONWARNINGS='ignore:Editable installation' $(BIN)/pip install --quiet
 
 .PHONY: run test lint bench render system-deps clean
 
@@ -17,19 +20,21 @@ $(BIN)/python:
 	  { echo "performer needs Python 3.10 or newer (found: $$($(PYTHON) --version 2>&1)); try: make PYTHON=python3.11"; exit 1; }
 	@$(PYTHON) -m venv $(VENV) || \
 	  { rm -rf $(VENV); echo "could not create $(VENV): on Debian/Ubuntu install python3-venv (sudo apt-get install python3-venv)"; exit 1; }
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
-	$(BIN)/pip install --quiet -e .
-	touch $@
+	@echo "installing performer into $(VENV) (once; torch: $(TORCH_SPEC))"
+	@$(PIP_INSTALL) "$(TORCH_SPEC)"
+	@$(PIP_INSTALL) -e .
+	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $@
+	@echo "installing the test tools into $(VENV) (once)"
+	@$(PIP_INSTALL) -e '.[test]'
+	@touch $@
 
 run: $(VENV)/.installed
-	$(BIN)/performer run $(RUN_ARGS)
+	@$(BIN)/performer run $(RUN_ARGS)
 
 system-deps:
 	@bash scripts/system_deps.sh

@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     midi = commands.add_parser("midi", help="MIDI ports and controllers")
     midi_commands = midi.add_subparsers(dest="midi_command", required=True)
     midi_list = midi_commands.add_parser("list", help="list MIDI input and output ports")
-    from performer.control.midi.service import add_api_argument
+    from performer.control.midi.options import add_api_argument
 
     add_api_argument(midi_list)
     return parser

@@ -15,8 +15,8 @@ from performer.control.osc.feedback import STATE_HZ
 from performer.control.osc.routing import address_of
 from performer.control.osc.state import state_nodes
 from performer.controls import declare
-from performer.models.stylegan2.params import stylegan2_params
 from performer.models.loading import BUILTIN
+from performer.models.stylegan2.params import stylegan2_params
 from performer.params import Curve, Kind, Param
 
 BUILTIN_LAYERS = ("block0", "block1", "block2", "block3")  # the built-in model's layers

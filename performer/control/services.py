@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from performer.control.midi import options as midi_options
+from performer.control.osc import options as osc_options
 from performer.control.show import Show
 
 log = logging.getLogger(__name__)
@@ -35,26 +37,35 @@ class ServiceKind:
     start: Callable[[argparse.Namespace, Show], Service | None]
 
 
-def kinds() -> tuple[ServiceKind, ...]:
-    """Every kind of control service, in start order (imported lazily: `render` needs none)."""
-    from performer.control.midi import service as midi_service
-    from performer.control.osc import service as osc
+def _start_osc(args: argparse.Namespace, show: Show) -> Service | None:
+    from performer.control.osc.service import start
 
-    return (
-        ServiceKind("OSC", osc.add_arguments, osc.start),
-        ServiceKind("MIDI", midi_service.add_arguments, midi_service.start),
-    )
+    return start(args, show)
+
+
+def _start_midi(args: argparse.Namespace, show: Show) -> Service | None:
+    from performer.control.midi.service import start
+
+    return start(args, show)
+
+
+# In start order. The options modules import no third-party library, so every command can
+# build its parser without loading python-osc or mido; the services load them when started.
+KINDS = (
+    ServiceKind("OSC", osc_options.add_arguments, _start_osc),
+    ServiceKind("MIDI", midi_options.add_arguments, _start_midi),
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    for kind in kinds():
+    for kind in KINDS:
         kind.add_arguments(parser)
 
 
 def start_services(args: argparse.Namespace, show: Show) -> list[Service]:
     """Start every enabled service; one that fails is reported in one line and skipped."""
     started: list[Service] = []
-    for kind in kinds():
+    for kind in KINDS:
         try:
             service = kind.start(args, show)
         except Exception as err:  # a control surface must never stop the show

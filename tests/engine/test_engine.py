@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -19,6 +18,7 @@ from performer.mailbox import Mailbox
 from performer.models.base import AblatableGenerator
 from performer.models.stats import ModelStats
 from performer.params import ParamChange, Registry, Value
+from tests.helpers import wait_until
 
 EngineFactory = Callable[..., Engine]
 RunFrames = Callable[[Engine, int], list[Frame]]
@@ -47,14 +47,6 @@ def play(engine: Engine, timeline: Mapping[int, Mapping[str, Value]], frames: in
             assert engine.registry.submit(batch)
         out.append(engine.step())
     return out
-
-
-def wait_until(condition: Callable[[], bool], limit: float = 30.0) -> None:
-    """Poll for a condition a thread will make true; the limit only guards against a hang."""
-    deadline = time.monotonic() + limit
-    while not condition():
-        assert time.monotonic() < deadline, "gave up waiting"
-        time.sleep(0.005)
 
 
 # --- clocks --------------------------------------------------------------------------------

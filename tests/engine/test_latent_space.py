@@ -3,6 +3,8 @@ switch between the two that never jumps."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -74,4 +76,4 @@ def test_switching_back_to_z_blends_over_the_glide(stylegan: StyleGAN2Generator)
     for _ in range(30):  # one second: the blend's whole length
         distances.append(float((path.step(DT, 0.0, 1, 1.0, False, space="z") - z_walk).norm()))
     assert distances[0] > 0.01 and distances[-1] < 1e-5 * float(z_walk.norm())  # arrived
-    assert all(b <= a + 1e-6 for a, b in zip(distances, distances[1:], strict=False))
+    assert all(b <= a + 1e-6 for a, b in itertools.pairwise(distances))

@@ -29,10 +29,6 @@ import mido
 from performer.control.midi.clock import ClockFollower
 from performer.control.midi.learn import Learner
 from performer.control.midi.mapping import SOURCE, Router
-
-# The options live apart so the CLI can build its parser without mido; re-exported here.
-from performer.control.midi.options import add_api_argument as add_api_argument
-from performer.control.midi.options import add_arguments as add_arguments
 from performer.control.midi.ports import (
     InPort,
     MidiUnavailable,

@@ -18,9 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-# parse_target is re-exported for callers that still import it from here.
-from performer.control.osc.options import Target as Target
-from performer.control.osc.options import parse_target as parse_target
+from performer.control.osc.options import Target
 from performer.control.osc.routing import address_of, feedback_value
 from performer.control.osc.server import RateLimitedWarnings
 from performer.control.osc.state import FrameState

@@ -131,8 +131,9 @@ def test_a_burst_sends_the_newest_value_at_most_thirty_times_a_second(service, r
 
 def test_state_is_published(engine_factory, service, receiver) -> None:
     engine = engine_factory({"ablation.dead": 0.5, "drift.seed": 42})
-    service(engine)
-    engine.step()
+    frames: Mailbox[Frame] = Mailbox()
+    service(engine, frames=frames)
+    engine.run_once(frames)  # the state is read from the newest frame
     states = ["/performer/state/fps", "/performer/state/generator_ms",
               "/performer/state/alive/all", "/performer/state/face",
               *[f"/performer/state/alive/{name}" for name in LAYERS]]
