@@ -159,7 +159,10 @@ class Snapshot(Mapping[str, Value]):
     def bool(self, name: str) -> bool:
         return bool(self.data[name])
 
-    def str(self, name: str) -> str:
+    def str(self, name: str, default: str | None = None) -> str:
+        """A choice's value; `default` for a parameter only some models declare."""
+        if default is not None and name not in self.data:
+            return default
         return str(self.data[name])
 
 

@@ -146,6 +146,11 @@ class Ablation:
 
     # --- reading --------------------------------------------------------------------
     @property
+    def cached_orders(self) -> int:
+        """Death orders held in the cache (bounded by ORDER_CACHE_SIZE)."""
+        return len(self._orders)
+
+    @property
     def alive_count(self) -> int:
         return int(self._alive.sum())
 

@@ -109,7 +109,7 @@ class Engine:
         latent = self.latents.step(
             dt, values.float("drift.speed"), values.int("drift.seed"),
             values.float("drift.glide"), values.bool("drift.freeze"),
-            space=str(values.get("drift.space", "z")),
+            space=values.str("drift.space", default="z"),  # declared by models with a W
         )
         started = time.perf_counter()
         with torch.inference_mode():

@@ -75,7 +75,7 @@ def weights_key(weights: Path) -> str:
 
 
 @contextmanager
-def _capture(model: AblatableGenerator) -> Iterator[dict[str, torch.Tensor]]:
+def capture(model: AblatableGenerator) -> Iterator[dict[str, torch.Tensor]]:
     """Record each mask's output during forward passes (load-time only; hooks removed after)."""
     seen: dict[str, torch.Tensor] = {}
     handles = []
@@ -106,7 +106,7 @@ def measure(model: AblatableGenerator, batch: int = 64) -> ModelStats:
     squares: dict[str, torch.Tensor] = {}
     absolute: dict[str, torch.Tensor] = {}
     latents = model.sample_latents(samples, SAMPLE_SEED).to(device)
-    with torch.inference_mode(), _capture(model) as seen:
+    with torch.inference_mode(), capture(model) as seen:
         for start in range(0, samples, batch):
             model(latents[start : start + batch])
             for name, act in seen.items():  # act: (N, C, H, W)

@@ -283,6 +283,13 @@ class Pipeline:
 
     # -- shaders and teardown ---------------------------------------------------------------
 
+    def texture_ids(self) -> dict[str, int]:
+        """The GL names of the textures in use, by role: a texture is reused, not remade, while
+        sizes stay the same (for diagnostics and tests)."""
+        named = {"face": self._face, "previous": self._prev, "alive": self._alive,
+                 "tint": self._tint}
+        return {role: texture.glo for role, texture in named.items() if texture is not None}
+
     def reload(self) -> list[str]:
         """Recompile all shaders from disk; one line per failure, last good programs stay."""
         return self.library.reload()

@@ -398,5 +398,5 @@ def test_sweeping_the_seed_does_not_grow_memory(
     first = ablation.order("all", "random", 0).copy()
     for seed in range(1, 5 * ORDER_CACHE_SIZE):
         ablation.order("all", "random", seed)
-    assert len(ablation._orders) == ORDER_CACHE_SIZE
+    assert ablation.cached_orders == ORDER_CACHE_SIZE
     assert np.array_equal(ablation.order("all", "random", 0), first)  # recomputed the same

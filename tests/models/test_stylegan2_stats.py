@@ -32,7 +32,7 @@ def ranks(values: np.ndarray) -> np.ndarray:
 
 
 def test_gradient_estimate_agrees_with_the_exact_importance(model: StyleGAN2Generator) -> None:
-    with torch.inference_mode(), model_stats._capture(model) as seen:
+    with torch.inference_mode(), model_stats.capture(model) as seen:
         model(model.sample_latents(64, model_stats.SAMPLE_SEED))
         mean = {name: act.mean(0) for name, act in seen.items()}
     exact = model_stats.measure_importance(model, mean)

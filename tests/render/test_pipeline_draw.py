@@ -127,17 +127,19 @@ def test_textures_are_reused_while_the_size_stays(offscreen, make_frame, test_im
     target = offscreen((64, 64))
     pipeline = Pipeline(target.ctx)
     pipeline.upload(make_frame(test_image, index=0))
-    # (white-box check of the one promise that has no visible effect: no per-frame allocation)
-    textures = {pipeline._face.glo, pipeline._prev.glo}
+    # The one promise with no visible effect: no per-frame allocation.
+    faces = {pipeline.texture_ids()[role] for role in ("face", "previous")}
     for index in range(1, 6):
         pipeline.upload(make_frame(255 - test_image, index=index))
         target.use()
         pipeline.draw((64, 64), Look(show_map=True))
-        assert {pipeline._face.glo, pipeline._prev.glo} == textures
-    map_textures = (pipeline._alive.glo, pipeline._tint.glo)
+        assert {pipeline.texture_ids()[role] for role in ("face", "previous")} == faces
+    textures = pipeline.texture_ids()
+    assert set(textures) == {"face", "previous", "alive", "tint"}
     pipeline.upload(make_frame(test_image, index=7))
     pipeline.draw((64, 64), Look(show_map=True))
-    assert (pipeline._alive.glo, pipeline._tint.glo) == map_textures
+    assert pipeline.texture_ids() == {**textures, "face": textures["previous"],
+                                      "previous": textures["face"]}  # swapped, not remade
     pipeline.release()
 
 
