@@ -15,6 +15,7 @@ from performer.params import Curve, Kind, Param, Registry
 ALL_LAYERS = "all"
 ORDERS = ("random", "index", "magnitude", "importance")
 FILLS = ("zero", "mean", "noise")
+BLACKOUT_FADE_S = 0.75  # output.fade (the B key) takes this long
 LEARN_OFF = "off"
 LEARN_LAST = "last"
 
@@ -58,7 +59,8 @@ def declare(layer_names: Sequence[str], extra: Sequence[Param] = ()) -> list[Par
         # --- output ---
         Param("output.blackout", Kind.FLOAT, 0.0, "Fade to black: 0 shows, 1 is black."),
         Param("output.fade", Kind.TRIGGER, False,
-              "Fade to black over 0.75 s, or back from black if mostly black (the B key)."),
+              f"Fade to black over {BLACKOUT_FADE_S:g} s, or back from black if mostly black "
+              "(the B key)."),
         Param("output.map", Kind.TOGGLE, False, "Show the neural memory map."),
         Param("output.fullscreen", Kind.TOGGLE, False, "Fullscreen on the chosen monitor."),
         Param("output.crossfade", Kind.FLOAT, 0.0,

@@ -49,6 +49,23 @@ class NeuronMap:
 
 
 @dataclass(frozen=True)
+class Fade:
+    """A blackout fade under way when the frame was made. The engine runs the fade; the
+    display carries it on between frames, so it is smooth at the display's rate even when
+    the generator is slow (the next frame brings the engine's own value)."""
+
+    target: float  # 0 or 1
+    per_second: float  # change of output.blackout per second
+
+    def at(self, start: float, seconds: float) -> float:
+        """The blackout `seconds` after the frame showed `start`."""
+        step = self.per_second * max(seconds, 0.0)
+        if abs(self.target - start) <= step:
+            return self.target
+        return start + (step if self.target > start else -step)
+
+
+@dataclass(frozen=True)
 class EngineFigures:
     """The engine's speed as of this frame (smoothed), for the status line and OSC state."""
 
@@ -72,10 +89,15 @@ class Frame:
     # (dead fraction, blackout fade, face seed, tempo...).
     values: Snapshot
     figures: EngineFigures = EngineFigures()
+    fade: Fade | None = None  # a blackout fade under way
 
     @property
     def blackout(self) -> float:
         return self.values.float("output.blackout")
+
+    def blackout_after(self, seconds: float) -> float:
+        """The blackout `seconds` after this frame was shown (a running fade goes on)."""
+        return self.blackout if self.fade is None else self.fade.at(self.blackout, seconds)
 
     @property
     def show_map(self) -> bool:

@@ -18,6 +18,8 @@ from enum import Enum
 
 Value = float | int | bool | str
 
+FIRED_TIMES = 8  # times kept per trigger between two snapshots
+
 log = logging.getLogger(__name__)
 
 
@@ -137,9 +139,10 @@ class Snapshot(Mapping[str, Value]):
 
     data: Mapping[str, Value]
     fired: frozenset[str] = field(default_factory=frozenset)
-    # When each fired trigger was last applied (the registry's clock): tap tempo times taps
-    # by it, so a slow frame does not quantise them.
-    fired_at: Mapping[str, float] = field(default_factory=dict)
+    # When each fired trigger was applied since the last snapshot (the registry's clock, the
+    # last FIRED_TIMES of them): tap tempo times every tap by it, so a slow frame neither
+    # quantises taps nor merges two into one.
+    fired_at: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> Value:
         return self.data[name]
@@ -182,7 +185,7 @@ class Registry:
                  clock: Callable[[], float] = time.perf_counter) -> None:
         self._params = {p.name: p for p in params}
         self._values: dict[str, Value] = {p.name: p.default for p in self._params.values()}
-        self._fired: dict[str, float] = {}  # trigger -> when it was last applied
+        self._fired: dict[str, tuple[float, ...]] = {}  # trigger -> when it was applied
         self._clock = clock
         self._lock = threading.Lock()
         # One drainer at a time: two threads taking batches from the queue could otherwise
@@ -283,7 +286,8 @@ class Registry:
             for change in coerced:
                 if self._params[change.name].kind is Kind.TRIGGER:
                     if change.value:
-                        self._fired[change.name] = now
+                        times = self._fired.get(change.name, ())
+                        self._fired[change.name] = (*times, now)[-FIRED_TIMES:]
                         applied.append(change)
                     continue
                 if self._values[change.name] != change.value:

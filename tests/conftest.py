@@ -27,6 +27,7 @@ from performer.models.base import AblatableGenerator, ChannelMask
 from performer.models.loading import load_model
 from performer.models.stats import ModelStats, load_or_measure, stats_filename
 from performer.params import Registry, Value
+from performer.render.window import Display
 
 CPU = torch.device("cpu")
 
@@ -176,3 +177,13 @@ def raise_glfw_errors() -> Iterator[None]:
         yield
     finally:
         glfw.ERROR_REPORTING = previous
+
+
+@pytest.fixture
+def display(x_display: str, raise_glfw_errors: None) -> Iterator[Display]:
+    """A 640x480 projector window under Xvfb (closed after the test)."""
+    shown = Display((640, 480), vsync=False)
+    try:
+        yield shown
+    finally:
+        shown.close()

@@ -68,7 +68,7 @@ def keys_table() -> str:
 
 
 def _osc_takes(p: Param, raw: bool) -> str:
-    """What an address takes, in words (the rules of `control.osc_routing.decode`)."""
+    """What an address takes, in words (the rules of `control/osc/routing.py`'s `decode`)."""
     if p.kind is Kind.TRIGGER:
         return "non-zero fires"
     if p.kind is Kind.TOGGLE:

@@ -59,7 +59,8 @@ def run_live(args: argparse.Namespace) -> int:
     registry.set("output.fullscreen", args.fullscreen, "cli")
     apply_settings(registry, args.settings, "cli")
     keys = KeyHandler(registry)
-    display = Display(args.size, args.monitor, args.vsync, face_shader=args.shader, on_key=keys)
+    display = Display(args.size, args.monitor, args.vsync, face_shader=args.shader, on_key=keys,
+                      fullscreen=bool(registry.value("output.fullscreen")))
     keys.display = display
     mailbox: Mailbox[Frame] = Mailbox()
     status = StatusLine()

@@ -13,19 +13,16 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 
 import torch
-from torch import nn
 
 from performer.bench.osc import LATENCY_SAMPLES, osc_figures
-from performer.bench.timing import interleaved, without_masks
+from performer.bench.timing import interleaved, timed_forward, without_masks
 from performer.engine.clock import WallClock
 from performer.engine.session import Session, open_session
 from performer.frame import Frame
 from performer.mailbox import Mailbox
 from performer.models.base import has_w_space
-from performer.models.device import synchronize
 from performer.render.offscreen import Offscreen
 from performer.render.pipeline import Look, Pipeline
 
@@ -42,16 +39,8 @@ def generator_figures(session: Session, seconds: float) -> dict[str, float]:
     registry.set("ablation.fill", "mean")
     engine.step()  # masks now hold half the neurons dead
 
-    def forward(net: nn.Module) -> Callable[[], object]:
-        def run() -> object:
-            with torch.inference_mode():
-                out = net(z)
-            synchronize(session.device)
-            return out
-
-        return run
-
-    rates = interleaved({"bare": forward(bare), "ablated": forward(model)}, seconds)
+    rates = interleaved({"bare": timed_forward(bare, z, session.device),
+                         "ablated": timed_forward(model, z, session.device)}, seconds)
     return {
         "generator_fps": rates["bare"],
         "ablated_generator_fps": rates["ablated"],

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from performer.bench.timing import interleaved, without_masks
-from performer.models.device import synchronize
+from performer.bench.timing import interleaved, timed_forward, without_masks
 from performer.models.stylegan2 import StyleGAN2Config, StyleGAN2Generator
 
 # The configurations NVlabs trained at these sizes (stylegan2-ada-pytorch's 'paper256'
@@ -29,6 +28,7 @@ def random_generator(size: int, device: torch.device) -> StyleGAN2Generator:
             elif name.endswith("affine.bias"):
                 tensor.fill_(1.0)  # as NVlabs initialises the styles
     model.name = f"random-{size}px"
+    model.prepare()  # weights written in place, not loaded: derive the buffers by hand
     return model.eval().requires_grad_(False).place(device)
 
 
@@ -43,14 +43,8 @@ def stylegan_figures(size: int, device: torch.device, seconds: float) -> dict[st
         mask.fill.normal_()
         mask.fill.mul_(1.0 - mask.keep)
 
-    def forward(net: torch.nn.Module) -> object:
-        with torch.inference_mode():
-            out = net(z)
-        synchronize(device)
-        return out
-
-    rates = interleaved({"bare": lambda: forward(bare), "ablated": lambda: forward(model)},
-                        seconds)
+    rates = interleaved({"bare": timed_forward(bare, z, device),
+                         "ablated": timed_forward(model, z, device)}, seconds)
     return {
         "size": float(size),
         "neurons": float(model.neuron_count),

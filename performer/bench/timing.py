@@ -11,9 +11,11 @@ import statistics
 import time
 from collections.abc import Callable
 
+import torch
 from torch import nn
 
 from performer.models.base import ChannelMask
+from performer.models.device import synchronize
 
 ROUNDS = 6
 
@@ -46,3 +48,14 @@ def without_masks(model: nn.Module) -> nn.Module:
             parent_name, _, attr = name.rpartition(".")
             setattr(bare.get_submodule(parent_name) if parent_name else bare, attr, nn.Identity())
     return bare
+
+
+def timed_forward(net: nn.Module, z: torch.Tensor, device: torch.device) -> Callable[[], object]:
+    """One forward pass of `net`, waited for on the device (so GPU time counts)."""
+    def run() -> object:
+        with torch.inference_mode():
+            out = net(z)
+        synchronize(device)
+        return out
+
+    return run

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from performer.models.base import one_hot
+
 WANDER = 1.5  # how fast the walking direction turns, radians per sqrt(second)
 
 
@@ -121,13 +123,8 @@ class ClassBlend:
     def __init__(self, count: int) -> None:
         self.count = count
         self.index: int | None = None
-        self.weights = self.one_hot(0)
+        self.weights = one_hot(0, count)
         self._glide: Glide | None = None
-
-    def one_hot(self, index: int) -> np.ndarray:
-        vector = np.zeros(self.count)
-        vector[min(max(index, 0), self.count - 1)] = 1.0
-        return vector
 
     def step(self, index: int, glide_s: float, dt: float) -> np.ndarray | None:
         """The label weights for this frame, or None when they did not change."""
@@ -135,9 +132,9 @@ class ClassBlend:
             first, self.index = self.index is None, index
             if first or glide_s <= 0.0:
                 self._glide = None
-                self.weights = self.one_hot(index)
+                self.weights = one_hot(index, self.count)
                 return self.weights
-            self._glide = Glide(self.weights.copy(), self.one_hot(index), glide_s, path=lerp)
+            self._glide = Glide(self.weights.copy(), one_hot(index, self.count), glide_s, path=lerp)
         if self._glide is None:
             return None
         self.weights = self._glide.advance(dt)

@@ -18,12 +18,13 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from performer.controls import BLACKOUT_FADE_S
 from performer.engine.ablation import Ablation, AblationState
 from performer.engine.clock import Clock
 from performer.engine.drift import ClassBlend
 from performer.engine.latent_space import latent_path
 from performer.engine.tempo import TapTempo
-from performer.frame import EngineFigures, Frame
+from performer.frame import EngineFigures, Fade, Frame
 from performer.mailbox import Mailbox
 from performer.models.base import AblatableGenerator
 from performer.models.stats import ModelStats
@@ -34,7 +35,6 @@ log = logging.getLogger(__name__)
 ENGINE = "engine"  # the source of the changes the engine writes back (automation)
 
 BEATS_PER_BAR = 4  # drift.bars counts bars of four beats at tempo.bpm
-BLACKOUT_FADE_S = 0.75  # output.fade (the B key) fades over this long
 
 
 def to_rgb8(images: torch.Tensor) -> np.ndarray:
@@ -63,7 +63,7 @@ class Engine:
         self.time = 0.0
         self.index = 0
         self._beats = 0.0  # beats since the last drift.bars glide
-        self._fade_target: float | None = None  # where output.fade is heading
+        self._fade: Fade | None = None  # the output.fade under way
         self.figures = EngineFigures()
         self._frames_counted = 0
         self._last_post: float | None = None
@@ -116,7 +116,7 @@ class Engine:
             image = to_rgb8(self.latents.draw(latent))
         generator_ms = (time.perf_counter() - started) * 1000.0
         return Frame(index, self.time, image, self.ablation.neuron_map(), generator_ms,
-                     values, self.figures)
+                     values, self.figures, self._fade)
 
     # --- automation: a pure function of the snapshot and dt (plus the engine's timers) ---
     def automate(self, snap: Snapshot, dt: float) -> dict[str, Value]:
@@ -129,14 +129,15 @@ class Engine:
             dead = self._dead_after(snap, dt)
             if dead is not None:
                 writes["ablation.dead"] = dead
-        if "drift.new" in snap.fired or self._bars_passed(snap, dt):
+        bar_done = self._bars_passed(snap, dt)  # counts every frame, a new face or not
+        if "drift.new" in snap.fired or bar_done:
             seeds = int(self.registry.param("drift.seed").maximum) + 1
             writes["drift.seed"] = (snap.int("drift.seed") + 1) % seeds  # wraps: always new
         blackout = self._blackout_after(snap, dt)
         if blackout is not None:
             writes["output.blackout"] = blackout
-        if "tempo.tap" in snap.fired:
-            bpm = self.taps.tap(snap.fired_at.get("tempo.tap", self.time))
+        for when in snap.fired_at.get("tempo.tap", ()):
+            bpm = self.taps.tap(when)
             if bpm is not None:
                 writes["tempo.bpm"] = bpm
         return {name: self.registry.param(name).coerce(value) for name, value in writes.items()}
@@ -171,14 +172,13 @@ class Engine:
         BLACKOUT_FADE_S; None when no fade runs."""
         current = snap.float("output.blackout")
         if "output.fade" in snap.fired:
-            self._fade_target = 0.0 if current > 0.5 else 1.0
-        if self._fade_target is None:
+            self._fade = Fade(0.0 if current > 0.5 else 1.0, 1.0 / BLACKOUT_FADE_S)
+        if self._fade is None:
             return None
-        step = dt / BLACKOUT_FADE_S
-        if abs(self._fade_target - current) <= step:
-            target, self._fade_target = self._fade_target, None
-            return target
-        return current + (step if self._fade_target > current else -step)
+        after = self._fade.at(current, dt)
+        if after == self._fade.target:
+            self._fade = None
+        return after
 
     # --- the thread -----------------------------------------------------------------
     def attach(self, mailbox: Mailbox[Frame]) -> None:

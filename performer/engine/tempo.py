@@ -1,6 +1,6 @@
 """Tap tempo: the median of the last few tap intervals, so one late tap does not throw the
-tempo off. The engine times each tap on its own timeline (see Engine), so taps are
-automation like the rest and an offline render repeats them exactly.
+tempo off. The engine feeds it every tap of a frame's snapshot, timed when the registry
+applied it (`Snapshot.fired_at`), so a slow frame neither quantises nor merges taps.
 """
 
 from __future__ import annotations

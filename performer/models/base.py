@@ -78,6 +78,8 @@ class AblatableGenerator(nn.Module):
     resolution: int
     masks: nn.ModuleList
     class_count: int = 0  # labels of a class-conditional model; 0 = unconditional
+    name: str = "model"  # set by the loader: the weights file's stem
+    weights_path: Path | None = None  # set by the loader; keys the statistics cache
 
     def __init__(self) -> None:
         super().__init__()
@@ -85,8 +87,6 @@ class AblatableGenerator(nn.Module):
 
     def prepare(self) -> None:
         """Derive what the loaded weights imply; called after every load_state_dict."""
-    name: str = "model"  # set by the loader: the weights file's stem
-    weights_path: Path | None = None  # set by the loader; keys the statistics cache
 
     def channel_masks(self) -> list[ChannelMask]:
         """The masks, typed, in the order the layers run."""
@@ -134,6 +134,14 @@ class AblatableGenerator(nn.Module):
 
     def synthesize(self, z: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
+
+
+def one_hot(index: int, count: int) -> np.ndarray:
+    """The label of class `index` (clamped) among `count`: float64, (count,)."""
+    vector = np.zeros(count)
+    if count:
+        vector[min(max(index, 0), count - 1)] = 1.0
+    return vector
 
 
 def has_w_space(model: object) -> bool:

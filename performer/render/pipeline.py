@@ -45,9 +45,11 @@ class Look:
     map_layout: MapLayout = "auto"  # beside the face if the viewport is wide enough, else overlay
 
     @classmethod
-    def of(cls, frame: Frame, crossfade: float = 0.0) -> Look:
-        """The look `frame` was made with; the display times the cross-fade."""
-        return cls(blackout=frame.blackout, show_map=frame.show_map, crossfade=crossfade)
+    def of(cls, frame: Frame, crossfade: float = 0.0, since: float = 0.0) -> Look:
+        """The look `frame` was made with, `since` seconds after it was shown (a blackout
+        fade under way goes on); the display times the cross-fade."""
+        return cls(blackout=frame.blackout_after(since), show_map=frame.show_map,
+                   crossfade=crossfade)
 
 
 # --- GL -----------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ class Display:
         title: str = "performer",
         face_shader: str = "face.frag",
         on_key: Callable[[str], None] | None = None,
+        fullscreen: bool = False,
     ) -> None:
         require_display()
         if not glfw.init():
@@ -80,6 +81,7 @@ class Display:
         self.windowed_rect = (*glfw.get_window_pos(self.window), *size)
         self.fullscreen = False
         self.running = True
+        self.set_fullscreen(fullscreen)  # at once, not with the first frame
         self.refresh_hz = self._refresh_rate()
         self._frame_arrived = 0.0
         self._last_shader_check = time.perf_counter()
@@ -137,19 +139,26 @@ class Display:
 
     # --- one refresh ----------------------------------------------------------------
     def show(self, frame: Frame | None) -> None:
-        """Upload a new frame (if any) and draw the current picture into the back buffer."""
+        """Upload a new frame (if any) and draw the current picture into the back buffer.
+
+        Between frames the picture keeps the look of the one on screen: a cross-fade from the
+        previous image and a blackout fade both go on by the display's own clock.
+        """
         now = time.perf_counter()
         if frame is not None:
+            if self.latest is None or frame.index != self.latest.index:
+                self._frame_arrived = now  # a new image, not the same one restyled
             self.pipeline.upload(frame)
-            self.latest, self._frame_arrived = frame, now
-        if self.latest is None:
-            return
-        crossfade_s = self.latest.crossfade_s
-        fade = 0.0
-        if crossfade_s > 0:
-            fade = max(0.0, 1.0 - (now - self._frame_arrived) / crossfade_s)
+            self.latest = frame
         self.ctx.screen.use()
-        self.pipeline.draw(glfw.get_framebuffer_size(self.window), Look.of(self.latest, fade))
+        size = glfw.get_framebuffer_size(self.window)
+        if self.latest is None:
+            self.pipeline.draw(size, Look())  # black until the first frame
+            return
+        since = now - self._frame_arrived
+        crossfade_s = self.latest.crossfade_s
+        fade = max(0.0, 1.0 - since / crossfade_s) if crossfade_s > 0 else 0.0
+        self.pipeline.draw(size, Look.of(self.latest, fade, since))
 
     def refresh(self, mailbox: Mailbox[Frame]) -> Frame | None:
         """One display refresh: input, shader edits, newest frame (if any), draw, swap."""

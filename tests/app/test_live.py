@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import glfw
 import pytest
@@ -20,15 +19,6 @@ from performer.render.window import Display
 pytestmark = pytest.mark.usefixtures("x_display", "raise_glfw_errors")
 
 SIZE = (640, 480)
-
-
-@pytest.fixture
-def display() -> Iterator[Display]:
-    shown = Display(SIZE, vsync=False)
-    try:
-        yield shown
-    finally:
-        shown.close()
 
 
 def test_keys_drive_the_registry_and_the_window(display: Display) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -303,3 +304,32 @@ def test_a_change_the_frame_already_has_causes_no_redo(engine_factory: EngineFac
     finally:
         engine.detach()
     assert frame is not None and frame.neurons.alive_count == TOTAL - TOTAL // 2
+
+
+def test_the_fade_key_fades_to_black_and_back_in_the_engine(
+        engine_factory: EngineFactory) -> None:
+    engine = engine_factory({}, fps=20)  # 0.75 s is 15 frames
+    engine.step()
+    engine.registry.set("output.fade", True, "keyboard")
+    frames = [engine.step() for _ in range(16)]
+    blackouts = [f.blackout for f in frames]
+    assert blackouts[0] == pytest.approx(1 / 15) and blackouts[-1] == 1.0
+    assert all(b > a for a, b in itertools.pairwise(blackouts[:15]))
+    assert frames[0].fade is not None and frames[-1].fade is None
+    assert engine.registry.value("output.blackout") == 1.0  # written back for feedback
+    # Between frames the display carries the fade on by its own clock.
+    assert frames[0].blackout_after(0.05) == pytest.approx(2 / 15)
+    assert frames[-1].blackout_after(5.0) == 1.0
+    engine.registry.set("output.fade", True, "osc")  # mostly black: fades back
+    assert [engine.step().blackout for _ in range(16)][-1] == 0.0
+
+
+def test_a_fader_moved_while_the_engine_automates_wins(engine_factory: EngineFactory) -> None:
+    """Automation is written back only where nobody changed the value since the snapshot."""
+    engine = engine_factory({"ablation.rate": 96.0}, fps=10)
+    snap = engine.registry.snapshot()
+    engine.registry.set("ablation.dead", 0.5, "midi")  # lands while the frame is made
+    written = engine.registry.write_back(engine.automate(snap, 0.1), snap, source="engine")
+    assert written == [] and engine.registry.value("ablation.dead") == 0.5
+    assert engine.step().dead == 0.5  # the clock's first tick is 0 s
+    assert engine.step().dead == pytest.approx(0.5 + 96 * 0.1 / TOTAL)  # on from the fader

@@ -81,3 +81,26 @@ def test_downbeat_restarts_the_bar_count(engine_factory: EngineFactory) -> None:
         seeds.append(int(engine.registry.value("drift.seed")))
     changes = [i for i in range(1, len(seeds)) if seeds[i] != seeds[i - 1]]
     assert changes == [35]  # two seconds after the downbeat, not at 20
+
+
+def test_two_taps_before_one_slow_frame_both_count(
+        model: AblatableGenerator, stats: ModelStats) -> None:
+    times = iter([1.0, 1.5, 2.0, 2.5])
+    registry = Registry(make_registry(layer_names(model)).params(), clock=lambda: next(times))
+    engine = Engine(model, stats, registry, FixedClock(0.5))  # one frame every 2 s
+    for _ in range(2):
+        registry.set("tempo.tap", True, "keyboard")
+        registry.set("tempo.tap", True, "keyboard")
+        frame = engine.step()
+    assert frame.values.float("tempo.bpm") == pytest.approx(120.0)
+
+
+def test_a_new_face_does_not_stop_the_bar_count(engine_factory: EngineFactory) -> None:
+    engine = engine_factory({"drift.bars": 1, "tempo.bpm": 120.0}, fps=10)  # a bar is 2 s
+    seeds = []
+    for index in range(21):
+        if index == 5:
+            engine.registry.set("drift.new", True, "keyboard")
+        seeds.append(engine.step().face_seed)
+    changes = [i for i in range(1, len(seeds)) if seeds[i] != seeds[i - 1]]
+    assert changes == [5, 20]  # the key, then the bar on time

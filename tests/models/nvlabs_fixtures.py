@@ -778,7 +778,7 @@ def truncations(path: Path) -> Iterator[bytes]:
     yield data[:-1]
 
 
-class _PersistentCall:
+class PersistentCall:
     """Pickles as `_reconstruct_persistent_obj(meta)` with a hand-made meta."""
 
     def __init__(self, meta: dict[str, Any]) -> None:
@@ -791,7 +791,7 @@ class _PersistentCall:
 def write_persistent_pickle(path: Path, meta: dict[str, Any]) -> None:
     """A snapshot whose 'G_ema' is one persistent object described by `meta` as given."""
     with stand_in_modules():
-        _dump(path, {"G_ema": _PersistentCall(meta)})
+        _dump(path, {"G_ema": PersistentCall(meta)})
 
 
 def write_malicious_storage_pickle(path: Path, command: str) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from performer.models.base import ModelError
+from performer.models.base import ModelError, one_hot
 from performer.models.stylegan2 import ConfigError, StyleGAN2Config, StyleGAN2Generator
 from performer.models.stylegan2.checkpoint import build_generator
 
@@ -39,7 +39,8 @@ def generate(model: StyleGAN2Generator, z: np.ndarray, c: np.ndarray, psi: float
     images = []
     with torch.inference_mode():
         for i in range(len(z)):  # one sample at a time: the class is a model setting
-            model.set_class(int(c[i].argmax()) if c.shape[1] else 0)
+            model.set_class_weights(one_hot(int(c[i].argmax()) if c.shape[1] else 0,
+                                            model.class_count))
             images.append(model(torch.from_numpy(z[i : i + 1]))[0].numpy())
     return np.stack(images)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import glfw
@@ -13,7 +12,7 @@ import numpy as np
 import pytest
 
 from performer.engine.session import open_session
-from performer.frame import Frame
+from performer.frame import Fade, Frame
 from performer.mailbox import Mailbox
 from performer.params import Snapshot
 from performer.render import window
@@ -23,15 +22,6 @@ from performer.render.window import Display, key_name
 pytestmark = pytest.mark.usefixtures("x_display", "raise_glfw_errors")
 
 SIZE = (640, 480)
-
-
-@pytest.fixture
-def display() -> Iterator[Display]:
-    shown = Display(SIZE, vsync=False)
-    try:
-        yield shown
-    finally:
-        shown.close()
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +154,18 @@ def test_a_window_opens_after_an_offscreen_context_was_used() -> None:
         assert "llvmpipe" in shown.ctx.info["GL_RENDERER"] or shown.ctx.version_code >= 330
     finally:
         shown.close()
+
+
+def test_the_window_is_black_until_the_first_frame(display: Display) -> None:
+    display.ctx.screen.use()
+    display.ctx.clear(1.0, 0.0, 0.0)  # whatever the back buffer held
+    display.show(None)
+    assert read_screen(display).max() <= 1
+
+
+def test_a_blackout_fade_goes_on_between_frames(display: Display, frame: Frame) -> None:
+    fading = dataclasses.replace(frame, fade=Fade(target=1.0, per_second=1e9))
+    display.show(fading)  # shown at once: the fade has not run yet
+    assert read_screen(display).max() > 100
+    display.show(None)  # no new frame, time went on: the fade did too
+    assert read_screen(display).max() <= 1

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 # Changes from these kinds of source are not "the parameter you just touched" that K
 # learns. A source's kind is what comes before any ":" ("midi:nanoKONTROL2 ..." is midi).
-LEARN_IGNORED_SOURCES = {"midi", "engine", "tempo", "cli"}
+LEARN_IGNORED_SOURCES = {"midi", "engine", "cli"}
 
 
 def learnable(source: str) -> bool:

@@ -116,7 +116,7 @@ def find(tree: Node, path: str) -> Node | None:
 
 
 class Namespace:
-    """The live tree: registry values and engine state, read when asked."""
+    """The live tree: registry values and the newest frame's state, read when asked."""
 
     def __init__(self, registry: Registry, table: AddressTable,
                  state: FrameState | None = None) -> None:

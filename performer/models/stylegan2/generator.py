@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from performer.models.base import AblatableGenerator, ModelControls
+from performer.models.base import AblatableGenerator, ModelControls, one_hot
 from performer.models.stylegan2.config import StyleGAN2Config
 from performer.models.stylegan2.mapping import MappingNetwork
 from performer.models.stylegan2.params import StyleGAN2Controls, stylegan2_params
@@ -49,15 +49,14 @@ class StyleGAN2Generator(AblatableGenerator):
         with torch.no_grad():
             self.mapping.prepare()
             self.synthesis.prepare()
-            self.set_class_weights(self._one_hot(0))
+            self.set_class_weights(one_hot(0, self.class_count))
             self.random_noise = False
             self.synthesis.set_noise(self.noise_level, False, None)
         self._applied = None  # the next frame applies every control again
 
     def place(self, device: torch.device) -> StyleGAN2Generator:
-        """Derive buffers from the loaded weights, move, and run the blocks NVlabs trained in
-        float16 in float16 on CUDA only (float32 elsewhere)."""
-        self.prepare()
+        """Move (loading prepared the buffers), and run the blocks NVlabs trained in float16
+        in float16 on CUDA only (float32 elsewhere)."""
         self.to(device)
         self.synthesis.set_device(device)
         self._noise_generator = torch.Generator(device=device)
@@ -82,12 +81,6 @@ class StyleGAN2Generator(AblatableGenerator):
         if self.random_noise:
             self.reseed_noise(frame)
 
-    def _one_hot(self, index: int) -> np.ndarray:
-        vector = np.zeros(self.class_count)
-        if self.class_count:
-            vector[min(max(index, 0), self.class_count - 1)] = 1.0
-        return vector
-
     def set_truncation(self, psi: float) -> None:
         self.psi.fill_(psi)
 
@@ -100,10 +93,6 @@ class StyleGAN2Generator(AblatableGenerator):
         if self.random_noise and self._noise_generator is not None:
             self._noise_generator.manual_seed(seed)
             self.synthesis.refresh_noise(True, self._noise_generator)
-
-    def set_class(self, index: int) -> None:
-        """One-hot label for conditional models; no-op for unconditional ones."""
-        self.set_class_weights(self._one_hot(index))
 
     def set_class_weights(self, weights: np.ndarray) -> None:
         self.label.copy_(torch.from_numpy(np.asarray(weights, dtype=np.float32)[None]))

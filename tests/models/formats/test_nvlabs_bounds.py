@@ -56,7 +56,7 @@ def write_generator(path: Path, state: dict[str, Any], protocol: int = 2) -> Non
         meta = {"type": "class", "version": 1, "module_src": "", "class_name": "Generator",
                 "state": state}
         with path.open("wb") as handle:
-            pickle.dump({"G_ema": fixtures._PersistentCall(meta)}, handle, protocol=protocol)
+            pickle.dump({"G_ema": fixtures.PersistentCall(meta)}, handle, protocol=protocol)
 
 
 def refused(path: Path, match: str) -> str:
@@ -141,7 +141,7 @@ def test_too_many_recorded_values_are_refused(tmp_path: Path) -> None:
 def test_more_modules_than_any_generator_has_are_refused(tmp_path: Path) -> None:
     with fixtures.stand_in_modules():
         modules = {
-            f"m{i}": fixtures._PersistentCall({"type": "class", "class_name": "X", "state": {}})
+            f"m{i}": fixtures.PersistentCall({"type": "class", "class_name": "X", "state": {}})
             for i in range(10_001)
         }
     path = tmp_path / "modules.pkl"

@@ -33,7 +33,7 @@ from performer.models.formats.nvlabs import read_nvlabs_pickle
 from tests.helpers import wait_until
 from tests.models import nvlabs_fixtures as fixtures
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 VARIANTS = [
     pytest.param(dict(resolution=32), id="32px-fp32-unconditional"),
