@@ -174,7 +174,9 @@ class _RtIn:
             self._rt.delete()
 
 
-class _RtOut:
+class RtOutPort:
+    """An open python-rtmidi output (LEDs; tests play controllers through it too)."""
+
     def __init__(self, rt: Any, name: str) -> None:
         self._rt, self.name = rt, name
 
@@ -245,7 +247,7 @@ class RtMidiPorts:
             raise
         except Exception as err:
             raise OSError(str(err).strip() or type(err).__name__) from err
-        return _RtOut(rt, name)
+        return RtOutPort(rt, name)
 
     def close(self) -> None:
         with CLIENT_LOCK:

@@ -14,7 +14,7 @@ import pytest
 import rtmidi
 
 from performer.control.midi.mapping import Source
-from performer.control.midi.ports import CLIENT_LOCK, open_ports, quiet
+from performer.control.midi.ports import CLIENT_LOCK, RtOutPort, open_ports, quiet
 from performer.control.midi.service import MidiService
 from performer.control.show import Show
 from performer.engine.engine import Engine
@@ -69,23 +69,16 @@ class LedReceiver:
             self._rt.delete()
 
 
-class Controller:
+class Controller(RtOutPort):
     """A virtual output port that plays a controller. It lives in this process, beside
-    performer's own clients, so it opens and closes under performer's client lock.
-    python-rtmidi directly, and quiet, like performer's own ports (see `ports.quiet`)."""
+    performer's own clients, so it opens and closes under performer's client lock, and is
+    quiet like performer's own ports (see `ports.quiet`)."""
 
     def __init__(self, name: str) -> None:
         with CLIENT_LOCK:
-            self._rt = quiet(rtmidi.MidiOut(rtmidi.API_UNIX_JACK))  # "RtMidiOut Client"
-            self._rt.open_virtual_port(name)
-
-    def send(self, message: mido.Message) -> None:
-        self._rt.send_message(message.bytes())
-
-    def close(self) -> None:
-        with CLIENT_LOCK:
-            self._rt.close_port()
-            self._rt.delete()
+            rt = quiet(rtmidi.MidiOut(rtmidi.API_UNIX_JACK))  # "RtMidiOut Client"
+            rt.open_virtual_port(name)
+        super().__init__(rt, name)
 
     def __enter__(self) -> Controller:
         return self
