@@ -10,6 +10,7 @@ image.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -67,6 +68,7 @@ class Engine:
         self.figures = EngineFigures()
         self._frames_counted = 0
         self._last_post: float | None = None
+        self._last: Frame | None = None  # the newest good frame
         self._thread: threading.Thread | None = None
         self._mailbox: Mailbox[Frame] | None = None
         self._unwatch: tuple[Callable[[], None], ...] = ()
@@ -232,14 +234,22 @@ class Engine:
         self._thread.start()
 
     def run_once(self, mailbox: Mailbox[Frame]) -> Frame | None:
-        """The thread's body for one frame: step, post, count. A failing frame is logged and
-        the last good one stays on screen (the show goes on)."""
+        """The thread's body for one frame: step, post, count.
+
+        A failing frame is logged and the last good image stays on screen with the values
+        as they stand now, so blackout, the map and fullscreen still answer while the
+        generator is broken (the show goes on).
+        """
         try:
             frame = self.step()
         except Exception:
             log.exception("frame %d failed", self.index - 1)
+            if self._last is not None:
+                mailbox.post(dataclasses.replace(self._last, values=self.registry.values(),
+                                                 fade=self._fade))
             time.sleep(0.1)
             return None
+        self._last = frame
         mailbox.post(frame)
         self._count(time.perf_counter(), frame.generator_ms)
         return frame

@@ -139,8 +139,13 @@ class Pipeline:
     # -- per new frame ----------------------------------------------------------------------
 
     def upload(self, frame: Frame) -> None:
-        """Take a new frame: the face goes to the GPU now, the neuron map lazily at draw."""
-        if frame is self._frame:
+        """Take a new frame: the face goes to the GPU now, the neuron map lazily at draw.
+
+        The same image again (the same frame, or one the engine re-posted with other
+        values while its generator failed) costs nothing and keeps the cross-fade going.
+        """
+        if self._frame is not None and frame.image is self._frame.image:
+            self._frame = frame
             return
         image = frame.image
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:

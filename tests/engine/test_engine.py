@@ -247,6 +247,24 @@ def test_a_failing_frame_keeps_the_show_up(
     assert failures and failures[0].exc_info is not None
 
 
+def test_blackout_still_answers_while_the_generator_fails(
+    model: AblatableGenerator, stats: ModelStats, caplog: pytest.LogCaptureFixture
+) -> None:
+    registry = Registry(declare(["block0", "nonexistent"]))
+    engine = Engine(model, stats, registry, FixedClock(30))
+    mailbox: Mailbox[Frame] = Mailbox()
+    good = engine.run_once(mailbox)
+    assert good is not None and mailbox.take() is good
+    registry.set("ablation.layer", "nonexistent")  # every frame fails from here
+    registry.set("output.blackout", 1.0, "midi")  # the performer reaches for the fader
+    with caplog.at_level(logging.ERROR, logger="performer.engine.engine"):
+        assert engine.run_once(mailbox) is None
+    shown = mailbox.take()
+    assert shown is not None and shown.blackout == 1.0  # the change still reaches the screen
+    assert shown.index == good.index and shown.image is good.image  # on the last good image
+    assert any("frame 1 failed" in r.getMessage() for r in caplog.records)
+
+
 def test_a_control_change_remakes_the_waiting_frame_once(engine_factory: EngineFactory) -> None:
     """Late latching, the thread's turns stepped directly: a frame nobody took yet is made
     again with a change from a control, once; the engine's own automation never causes a

@@ -4,11 +4,13 @@ cross-fade, the neuron map. Real EGL context (Mesa llvmpipe here); references co
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
 import pytest
 
+from performer.params import Snapshot
 from performer.render.layout import grid_layout, grid_origin, screen_layout
 from performer.render.pipeline import Look, Pipeline
 
@@ -296,4 +298,19 @@ def test_bad_frames_are_refused_with_exact_messages(offscreen, make_frame, test_
     with pytest.raises(ValueError, match=r"^neuron map has \(5,\) alive flags for layer sizes "
                                          r"summing to 4$"):
         pipeline.upload(make_frame(test_image, np.ones(5, dtype=bool), (2, 2)))
+    pipeline.release()
+
+
+def test_the_same_image_with_other_values_is_not_uploaded_again(
+        offscreen, make_frame, test_image) -> None:
+    target = offscreen((64, 64))
+    pipeline = Pipeline(target.ctx)
+    pipeline.upload(make_frame(test_image, index=0))
+    shown = make_frame(255 - test_image, index=1)
+    pipeline.upload(shown)
+    textures = pipeline.texture_ids()
+    pipeline.upload(dataclasses.replace(shown, values=Snapshot({"output.blackout": 1.0})))
+    assert pipeline.texture_ids() == textures  # not swapped: the cross-fade goes on
+    pipeline.upload(make_frame(test_image, index=2))
+    assert pipeline.texture_ids()["face"] == textures["previous"]  # a new image swaps
     pipeline.release()
