@@ -28,6 +28,7 @@ from performer.models.loading import load_model
 from performer.models.stats import ModelStats, load_or_measure, stats_filename
 from performer.params import Registry, Value
 from performer.render.window import Display
+from tests.helpers import layer_names
 
 CPU = torch.device("cpu")
 
@@ -58,10 +59,6 @@ def reset_masks(model: AblatableGenerator) -> None:
         assert isinstance(mask, ChannelMask)
         mask.keep.fill_(1.0)
         mask.fill.zero_()
-
-
-def layer_names(model: AblatableGenerator) -> list[str]:
-    return [layer.name for layer in model.layers]
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,6 @@
-"""Waiting in tests: one poll loop, so every test waits, and gives up, the same way.
+"""Shared test helpers: the built-in model's layer names, and waiting.
+
+Waiting: one poll loop, so every test waits, and gives up, the same way.
 
 Threads (listeners, workers, child processes) make things true a little later; a test
 polls for them. The timeout only guards against a hang: a passing test never waits it
@@ -19,10 +21,16 @@ from performer.params import Registry
 
 if TYPE_CHECKING:
     from performer.control.osc.server import OscServer
+    from performer.models.base import AblatableGenerator
 
 TIMEOUT_S = 15.0
 INTERVAL_S = 0.005
 MARKER_RESEND_S = 0.5
+LAYERS = ("block0", "block1", "block2", "block3")  # the built-in model's layers
+
+
+def layer_names(model: AblatableGenerator) -> list[str]:
+    return [layer.name for layer in model.layers]
 
 
 def wait_until(condition: Callable[[], object], timeout: float = TIMEOUT_S,

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from performer.controls import ALL_LAYERS, ORDERS, declare, make_registry
 from performer.params import Curve, Kind, Param, ParamChange, ParamError, Registry, Snapshot
+from tests.helpers import LAYERS
 
-LAYERS = ("block0", "block1", "block2", "block3")
 PARAMS = {p.name: p for p in declare(LAYERS)}
 RATE_MAX = PARAMS["ablation.rate"].maximum
 

@@ -8,8 +8,7 @@ from performer.control import keyboard
 from performer.control.keyboard import BINDINGS, WindowAction, help_text, key_label
 from performer.controls import make_registry
 from performer.params import Registry
-
-LAYERS = ["block0", "block1", "block2", "block3"]
+from tests.helpers import LAYERS
 
 
 @pytest.fixture

@@ -13,10 +13,7 @@ from performer.engine.tempo import TapTempo
 from performer.models.base import AblatableGenerator
 from performer.models.stats import ModelStats
 from performer.params import Registry
-
-
-def layer_names(model: AblatableGenerator) -> list[str]:
-    return [layer.name for layer in model.layers]
+from tests.helpers import layer_names
 
 EngineFactory = Callable[..., Engine]
 

@@ -17,8 +17,8 @@ from performer.control.midi.mapping import (
 )
 from performer.controls import declare
 from performer.params import Curve, ParamChange, ParamError, Registry, Value
+from tests.helpers import LAYERS
 
-LAYERS = ("block0", "block1", "block2", "block3")
 PARAMS = declare(LAYERS)
 DEFAULTS = {p.name: p.default for p in PARAMS}
 

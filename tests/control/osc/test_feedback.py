@@ -18,9 +18,8 @@ from performer.controls import make_registry
 from performer.engine.engine import Engine
 from performer.frame import Frame
 from performer.mailbox import Mailbox
-from tests.helpers import wait_until
+from tests.helpers import LAYERS, wait_until
 
-LAYERS = ["block0", "block1", "block2", "block3"]
 DEAD = "/performer/ablation/dead"
 
 

@@ -23,9 +23,7 @@ from performer.control.osc.service import OscService
 from performer.control.show import Show
 from performer.controls import make_registry
 from performer.params import Kind
-from tests.helpers import wait_until
-
-LAYERS = ("block0", "block1", "block2", "block3")
+from tests.helpers import LAYERS, wait_until
 
 
 def show() -> Show:

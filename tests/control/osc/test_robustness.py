@@ -19,9 +19,8 @@ from performer.control.osc.routing import AddressTable
 from performer.control.osc.server import OscServer
 from performer.controls import make_registry
 from performer.params import Kind, Registry
-from tests.helpers import wait_for_osc_marker, wait_until
+from tests.helpers import LAYERS, wait_for_osc_marker, wait_until
 
-LAYERS = ["block0", "block1", "block2", "block3"]
 REGISTRY = make_registry(LAYERS)
 TABLE = AddressTable(REGISTRY.params())
 ADDRESSES = [route.address for route in TABLE.routes()]

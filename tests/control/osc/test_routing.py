@@ -26,8 +26,8 @@ from performer.control.osc.routing import (
 )
 from performer.controls import declare
 from performer.params import Kind, Param, ParamChange, Registry
+from tests.helpers import LAYERS
 
-LAYERS = ("block0", "block1", "block2", "block3")
 TABLE = AddressTable(declare(LAYERS))
 
 

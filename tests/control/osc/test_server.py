@@ -17,9 +17,7 @@ from performer.control.osc.server import OscPortError, OscServer, RateLimitedWar
 from performer.controls import make_registry
 from performer.engine.ablation import dead_count
 from performer.params import ParamChange, Registry
-from tests.helpers import wait_until
-
-LAYERS = ["block0", "block1", "block2", "block3"]
+from tests.helpers import LAYERS, wait_until
 
 
 class BatchRecorder(Registry):

@@ -10,9 +10,9 @@ import pytest
 from performer.control.osc.state import STATE, FrameState, state_nodes
 from performer.engine.engine import Engine
 from performer.frame import EngineFigures, Frame
+from tests.helpers import LAYERS
 
 EngineFactory = Callable[..., Engine]
-LAYERS = ("block0", "block1", "block2", "block3")
 
 
 def test_nothing_is_published_before_the_first_frame() -> None:
