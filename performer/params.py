@@ -13,6 +13,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -138,10 +139,9 @@ class Snapshot(Mapping[str, Value]):
     """The values the engine uses for one frame, plus the triggers fired since the last one."""
 
     data: Mapping[str, Value]
-    fired: frozenset[str] = field(default_factory=frozenset)
-    # When each fired trigger was applied since the last snapshot (the registry's clock, the
-    # last FIRED_TIMES of them): tap tempo times every tap by it, so a slow frame neither
-    # quantises taps nor merges two into one.
+    # The triggers fired since the last snapshot, each with when it was applied (the
+    # registry's clock, the last FIRED_TIMES times): tap tempo times every tap by it, so a
+    # slow frame neither quantises taps nor merges two into one.
     fired_at: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> Value:
@@ -152,6 +152,11 @@ class Snapshot(Mapping[str, Value]):
 
     def __len__(self) -> int:
         return len(self.data)
+
+    @property
+    def fired(self) -> AbstractSet[str]:
+        """The triggers fired since the last snapshot."""
+        return self.fired_at.keys()
 
     def float(self, name: str) -> float:
         return float(self.data[name])
@@ -222,7 +227,7 @@ class Registry:
         """All current values as they stand, without applying queued changes or consuming
         triggers: for readers on other threads (a controller being connected)."""
         with self._lock:
-            return Snapshot(dict(self._values), frozenset(self._fired), dict(self._fired))
+            return Snapshot(dict(self._values), dict(self._fired))
 
     def snapshot(self, consume_triggers: bool = True) -> Snapshot:
         """Apply queued changes, then copy all values. Only the engine consumes triggers."""
@@ -231,7 +236,7 @@ class Registry:
             fired_at = dict(self._fired)
             if consume_triggers:
                 self._fired.clear()
-            return Snapshot(dict(self._values), frozenset(fired_at), fired_at)
+            return Snapshot(dict(self._values), fired_at)
 
     # --- writing ------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:

@@ -254,7 +254,7 @@ def test_triggers_fire_once_per_snapshot(registry: Registry) -> None:
 
 
 def test_snapshot_type() -> None:
-    snap = Snapshot({"a": 1.5}, frozenset({"t"}))
+    snap = Snapshot({"a": 1.5}, {"t": (0.0,)})
     assert snap["a"] == 1.5 and snap.float("a") == 1.5 and "t" in snap.fired
 
 

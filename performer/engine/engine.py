@@ -93,7 +93,7 @@ class Engine:
         index, self.index = self.index, self.index + 1  # time and index advance together
         writes = self.automate(snap, dt)
         self.registry.write_back(writes, snap, source=ENGINE)
-        values = Snapshot({**snap.data, **writes}, snap.fired, snap.fired_at)
+        values = Snapshot({**snap.data, **writes}, snap.fired_at)
 
         self.ablation.seed_noise(index)
         self.ablation.apply(AblationState(
