@@ -88,6 +88,11 @@ def declare(layer_names: Sequence[str], extra: Sequence[Param] = ()) -> list[Par
     return params
 
 
+def layer_names(registry: Registry) -> tuple[str, ...]:
+    """The model's layer names, as `ablation.layer` offers them (without 'all')."""
+    return tuple(c for c in registry.param("ablation.layer").choices if c != ALL_LAYERS)
+
+
 def make_registry(layer_names: Sequence[str], extra: Sequence[Param] = ()) -> Registry:
     """The declared controls plus the loaded model's own (`AblatableGenerator.extra_params`)."""
     return Registry(declare(layer_names, extra))

@@ -445,3 +445,9 @@ def test_midi_learn_offers_the_models_own_controls() -> None:
     registry.set("midi.learn", "model.truncation", "osc")
     assert registry.value("midi.learn") == "model.truncation"
     assert "midi.learn" not in registry.param("midi.learn").choices
+
+
+def test_the_models_layers_are_read_back_from_the_registry() -> None:
+    from performer.controls import layer_names
+
+    assert layer_names(make_registry(LAYERS)) == LAYERS

@@ -66,8 +66,7 @@ def run_live(args: argparse.Namespace) -> int:
     status = StatusLine()
     meter = RateMeter()
     engine.start(mailbox)
-    layer_names = tuple(layer.name for layer in session.model.layers)
-    services = start_services(args, Show(registry, layer_names, mailbox.peek))
+    services = start_services(args, Show(registry, mailbox.peek))
     log.info("press ? for the keys")
     waiting_for_first = True
     try:

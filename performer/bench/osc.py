@@ -160,10 +160,10 @@ def osc_figures(session: Session, seconds: float) -> dict[str, float | int]:
         registry.set(name, value)
     sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # feedback goes here, unread
     sink.bind(("127.0.0.1", 0))
-    show = Show(registry, tuple(layer.name for layer in session.model.layers))
+    mailbox = WatchedMailbox()
+    show = Show(registry, mailbox.peek)  # the state is published from frames, as in a show
     osc = OscService(show, port=0, targets=[sink.getsockname()[:2]], query_port=None).start()
     engine.clock = WallClock()
-    mailbox = WatchedMailbox()
     engine.start(mailbox)
     total = engine.ablation.total
     # The default --seconds 3 (or more) takes the full 1,000 samples; quick runs take fewer.

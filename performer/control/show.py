@@ -11,9 +11,9 @@ from performer.params import Registry
 
 @dataclass(frozen=True)
 class Show:
-    """What a control service is given of the show: the registry it writes to, the model's
-    layer names (for addresses), and the newest frame (for state it publishes)."""
+    """What a control service is given of the show: the registry it writes to (every
+    parameter, the model's layers among them), and the newest frame (for the state it
+    publishes)."""
 
     registry: Registry
-    layer_names: tuple[str, ...]
     latest_frame: Callable[[], Frame | None] = lambda: None

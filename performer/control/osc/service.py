@@ -24,6 +24,7 @@ from performer.control.osc.routing import AddressTable
 from performer.control.osc.server import OscServer
 from performer.control.osc.state import FrameState
 from performer.control.show import Show
+from performer.controls import layer_names
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class OscService:
     ) -> None:
         registry = show.registry
         table = AddressTable(registry.params())
-        state = FrameState(show.layer_names, show.latest_frame)
+        state = FrameState(layer_names(registry), show.latest_frame)
         self.server = OscServer(registry, table, host, port, allow or ())
         reply_to: Callable[[], Target | None] | None = (
             (lambda: self.server.last_sender) if reply else None)

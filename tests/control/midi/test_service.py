@@ -403,7 +403,7 @@ def test_run_options_start_the_midi_service_beside_the_window(
 
     monkeypatch.setenv("MIDO_BACKEND", jack)
     registry = registry_factory()
-    show = Show(registry, ())
+    show = Show(registry)
     off = build_parser().parse_args(["run", "--no-midi", "--no-osc"])
     assert start_services(off, show) == []
     args = build_parser().parse_args(

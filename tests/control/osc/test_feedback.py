@@ -38,7 +38,7 @@ def service(engine_factory: Callable[..., Engine], receiver: object
         options.update(kwargs)
         frames = frames if frames is not None else Mailbox()
         engine.attach(frames)
-        show = Show(engine.registry, tuple(LAYERS), frames.peek)
+        show = Show(engine.registry, frames.peek)
         osc = OscService(show, **options).start()  # type: ignore[arg-type]
         started.append(osc)
         return osc

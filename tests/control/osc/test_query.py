@@ -28,7 +28,7 @@ from tests.helpers import LAYERS, wait_until
 
 def show() -> Show:
     """A show before its first frame: the tree is the registry's (state has no values)."""
-    return Show(make_registry(LAYERS), LAYERS)
+    return Show(make_registry(LAYERS))
 
 
 @pytest.fixture
