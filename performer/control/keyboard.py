@@ -27,7 +27,7 @@ class WindowAction(Enum):
     RELOAD = "reload"
 
 
-RegistryAction = Callable[[Registry], None]
+RegistryAction = Callable[[Registry], object]  # what it returns is ignored
 
 
 @dataclass(frozen=True)
@@ -40,42 +40,27 @@ class Binding:
 
 
 def _step_normalized(name: str, step: float) -> RegistryAction:
-    def act(reg: Registry) -> None:
-        reg.set_normalized(name, reg.normalized(name) + step, SOURCE)
-
-    return act
+    return lambda reg: reg.set_normalized(name, reg.normalized(name) + step, SOURCE)
 
 
 def _nudge(name: str, delta: float) -> RegistryAction:
-    def act(reg: Registry) -> None:
-        reg.nudge(name, delta, SOURCE)
-
-    return act
+    return lambda reg: reg.nudge(name, delta, SOURCE)
 
 
 def _toggle(name: str) -> RegistryAction:
-    def act(reg: Registry) -> None:
-        reg.set(name, not reg.value(name), SOURCE)
+    return lambda reg: reg.set(name, not reg.value(name), SOURCE)
 
-    return act
+
+def _set(name: str, value: object) -> RegistryAction:
+    return lambda reg: reg.set(name, value, SOURCE)
 
 
 def _fire(name: str) -> RegistryAction:
     return _set(name, True)
 
 
-def _set(name: str, value: object) -> RegistryAction:
-    def act(reg: Registry) -> None:
-        reg.set(name, value, SOURCE)
-
-    return act
-
-
 def _cycle(name: str, step: int) -> RegistryAction:
-    def act(reg: Registry) -> None:
-        reg.cycle(name, step, SOURCE)
-
-    return act
+    return lambda reg: reg.cycle(name, step, SOURCE)
 
 
 def _learn_last(reg: Registry) -> None:

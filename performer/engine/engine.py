@@ -66,7 +66,6 @@ class Engine:
         self._beats = 0.0  # beats since the last drift.bars glide
         self._fade: Fade | None = None  # the output.fade under way
         self.figures = EngineFigures()
-        self._frames_counted = 0
         self._last_post: float | None = None
         self._last: Frame | None = None  # the newest good frame
         self._thread: threading.Thread | None = None
@@ -261,8 +260,7 @@ class Engine:
             self.figures = EngineFigures(0.0, generator_ms)
             return
         fps = 1.0 / (now - last) if now > last else 0.0
-        smooth = 0.9 if self._frames_counted else 0.0
-        self._frames_counted += 1
+        smooth = 0.9 if self.figures.fps else 0.0  # the first interval is taken as it is
         self.figures = EngineFigures(
             smooth * self.figures.fps + (1 - smooth) * fps,
             smooth * self.figures.generator_ms + (1 - smooth) * generator_ms,

@@ -146,8 +146,8 @@ class Display:
         """
         now = time.perf_counter()
         if frame is not None:
-            if self.latest is None or frame.index != self.latest.index:
-                self._frame_arrived = now  # a new image, not the same one restyled
+            if self.latest is None or frame.image is not self.latest.image:
+                self._frame_arrived = now  # a new image, not the same one with new values
             self.pipeline.upload(frame)
             self.latest = frame
         self.ctx.screen.use()

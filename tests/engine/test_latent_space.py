@@ -49,10 +49,6 @@ def test_z_path_hands_out_the_walks_latent_in_one_reused_tensor(
                            atol=1e-6)
 
 
-def test_face_z_is_the_models_seeded_latent(model: AblatableGenerator) -> None:
-    assert np.array_equal(face_z(model, 9), model.sample_latents(1, 9)[0].double().numpy())
-
-
 def test_switching_to_w_keeps_the_latent_on_screen(stylegan: StyleGAN2Generator) -> None:
     path = SpaceDrift(stylegan, seed=1, device=CPU)
     for _ in range(10):
