@@ -19,11 +19,12 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from performer.controls import BLACKOUT_FADE_S
+from performer.controls import AUDIO_LEVELS, BLACKOUT_FADE_S
 from performer.engine.ablation import Ablation, AblationState
 from performer.engine.clock import Clock
 from performer.engine.drift import ClassBlend
 from performer.engine.latent_space import latent_path
+from performer.engine.modulation.modulator import Modulator
 from performer.engine.tempo import TapTempo
 from performer.frame import EngineFigures, Fade, Frame
 from performer.mailbox import Mailbox
@@ -61,6 +62,7 @@ class Engine:
         self.latents = latent_path(model, int(registry.value("drift.seed")), self.device)
         self.classes = ClassBlend(model.class_count) if model.class_count else None
         self.taps = TapTempo()
+        self.modulator = Modulator({p.name: p for p in registry.params()})
         self.time = 0.0
         self.index = 0
         self._beats = 0.0  # beats since the last drift.bars glide
@@ -93,6 +95,11 @@ class Engine:
         writes = self.automate(snap, dt)
         self.registry.write_back(writes, snap, source=ENGINE)
         values = Snapshot({**snap.data, **writes}, snap.fired_at)
+        # Modulation rides on the base values: the frame is made with (and carries) the
+        # modulated ones, the registry keeps the base (the knob stays where it was put).
+        alive = self.ablation.alive_count / max(self.ablation.total, 1)  # as last frame left it
+        modulation = self.modulator.step(values, dt, alive)
+        values = Snapshot({**values.data, **modulation.values}, snap.fired_at)
 
         self.ablation.seed_noise(index)
         self.ablation.apply(AblationState(
@@ -117,7 +124,7 @@ class Engine:
             image = to_rgb8(self.latents.draw(latent))
         generator_ms = (time.perf_counter() - started) * 1000.0
         return Frame(index, self.time, image, self.ablation.neuron_map(), generator_ms,
-                     values, self.figures, self._fade)
+                     values, self.figures, self._fade, modulation.sources)
 
     # --- automation: a pure function of the snapshot and dt (plus the engine's timers) ---
     def automate(self, snap: Snapshot, dt: float) -> dict[str, Value]:
@@ -196,8 +203,8 @@ class Engine:
         def on_change(change: ParamChange) -> None:
             if threading.get_ident() == self._stepping:
                 return  # applied by this frame's own snapshot: the frame has it already
-            if change.source != ENGINE:
-                mailbox.wake()
+            if change.source != ENGINE and change.name not in AUDIO_LEVELS:
+                mailbox.wake()  # (audio levels are a stream: they ride with the next frame)
 
         self._unwatch = (self.registry.subscribe(on_change),
                          self.registry.watch_submissions(mailbox.wake))

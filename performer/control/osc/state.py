@@ -1,5 +1,6 @@
 """Read-only show state published over OSC for visual sync: fps, generator time, living
-neurons (total and per layer, as fractions) and the face seed.
+neurons (total and per layer, as fractions), the face seed, every modulation source, and
+the modulated value of every parameter a route moves (feedback sends the base values).
 
 Read from the newest frame: a frame is immutable and carries everything it was made with,
 so a reader on another thread always sees one whole frame's state.
@@ -11,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from performer.control.osc.routing import PREFIX
+from performer.controls import ROUTE_OFF, ROUTES, SOURCES
 from performer.frame import Frame
 
 STATE = f"{PREFIX}/state"
@@ -26,8 +28,18 @@ class StateNode:
     maximum: float | None = None
 
 
-def state_nodes(layer_names: Sequence[str]) -> list[StateNode]:
-    """The state addresses for a model with these layers."""
+def source_address(source: str) -> str:
+    """`audio.low` -> /performer/state/source/audio/low."""
+    return f"{STATE}/source/{source.replace('.', '/')}"
+
+
+def modulated_address(name: str) -> str:
+    """`drift.speed` -> /performer/state/modulated/drift/speed."""
+    return f"{STATE}/modulated/{name.replace('.', '/')}"
+
+
+def state_nodes(layer_names: Sequence[str], targets: Sequence[str] = ()) -> list[StateNode]:
+    """The state addresses for a model with these layers and these route targets."""
     nodes = [
         StateNode(f"{STATE}/fps", "f", "Frames the generator makes per second.", 0.0, None),
         StateNode(f"{STATE}/generator_ms", "f", "Milliseconds one forward pass takes.", 0.0, None),
@@ -38,6 +50,11 @@ def state_nodes(layer_names: Sequence[str]) -> list[StateNode]:
         for name in layer_names
     ]
     nodes.append(StateNode(f"{STATE}/face", "i", "Seed of the face being shown.", 0, 2**31 - 1))
+    nodes += [StateNode(source_address(s), "f", f"Modulation source {s}.", 0.0, 1.0)
+              for s in SOURCES]
+    nodes += [StateNode(modulated_address(t), "f",
+                        f"{t} as modulated by routes (sent while a route moves it).")
+              for t in targets if t != ROUTE_OFF]
     return nodes
 
 
@@ -45,8 +62,8 @@ class FrameState:
     """The state nodes of one show and their values, read from its newest frame."""
 
     def __init__(self, layer_names: Sequence[str],
-                 latest_frame: Callable[[], Frame | None]) -> None:
-        self.nodes = state_nodes(layer_names)
+                 latest_frame: Callable[[], Frame | None], targets: Sequence[str] = ()) -> None:
+        self.nodes = state_nodes(layer_names, targets)
         self.latest_frame = latest_frame
 
     def read(self) -> dict[str, float | int]:
@@ -62,4 +79,10 @@ class FrameState:
         for name, fraction in frame.neurons.layer_alive_fractions().items():
             values[f"{STATE}/alive/{name}"] = fraction
         values[f"{STATE}/face"] = frame.face_seed
+        for source, value in frame.sources.items():
+            values[source_address(source)] = float(value)
+        for slot in range(1, ROUTES + 1):
+            target = frame.values.str(f"route.{slot}.target", default=ROUTE_OFF)
+            if target != ROUTE_OFF:
+                values[modulated_address(target)] = float(frame.values[target])
         return values
