@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 
-from performer.params import Curve, Kind, Param, Registry
+from performer.params import Curve, Kind, Param, ParamChange, Registry
 
 ALL_LAYERS = "all"
 ORDERS = ("random", "index", "magnitude", "importance")
@@ -195,6 +195,38 @@ def apply_settings(registry: Registry, settings: Sequence[tuple[str, str]], sour
             with contextlib.suppress(ValueError):  # not a number: a choice name
                 value = float(value)
         registry.set(name, value, source)
+
+
+def parse_route(text: str) -> tuple[str, str, float]:
+    """'audio.onset:output.blackout:1' -> (source, target, depth); names are checked when
+    the route is set."""
+    parts = text.split(":")
+    try:
+        source, target, depth = parts
+        return source.strip(), target.strip(), float(depth)
+    except ValueError:
+        raise ValueError(f"--route wants SOURCE:PARAM:DEPTH (e.g. lfo1:drift.speed:0.3), "
+                         f"not {text!r}") from None
+
+
+def fill_routes(registry: Registry, routes: Sequence[tuple[str, str, float]],
+                source: str) -> None:
+    """Put each route in the next free route slot (one whose source is off)."""
+    free = [i for i in range(1, ROUTES + 1) if registry.value(f"route.{i}.source") == ROUTE_OFF]
+    if len(routes) > len(free):
+        raise ValueError(f"{len(routes)} routes given, {len(free)} route slots free "
+                         f"(there are {ROUTES})")
+    targets = registry.param("route.1.target").choices
+    for origin, target, _ in routes:
+        if origin not in SOURCES:
+            raise ValueError(f"route: unknown source {origin!r}; sources: {', '.join(SOURCES)}")
+        if target not in targets or target == ROUTE_OFF:
+            raise ValueError(f"route: {target!r} is not a parameter a route can move (any "
+                             "number the README's parameter table lists)")
+    for slot, (origin, target, depth) in zip(free, routes, strict=False):
+        registry.apply([ParamChange(f"route.{slot}.source", origin, source),
+                        ParamChange(f"route.{slot}.target", target, source),
+                        ParamChange(f"route.{slot}.depth", depth, source)])
 
 
 def resolve_layer(text: str, layer_names: Sequence[str]) -> str:

@@ -1,4 +1,4 @@
-"""Command line: `performer run | render | layers | bench | midi list`."""
+"""Command line: `performer run | render | layers | bench | midi list | audio list`."""
 
 from __future__ import annotations
 
@@ -35,6 +35,16 @@ def parse_setting(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
+def route_option(text: str) -> tuple[str, str, float]:
+    """`--route`'s argument type: SOURCE:PARAM:DEPTH."""
+    from performer.controls import parse_route
+
+    try:
+        return parse_route(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _common(parser: argparse.ArgumentParser, settings: bool = False) -> None:
     parser.add_argument("--model", default=None, metavar="M",
                         help="model name, or a .safetensors, StyleGAN2 .pkl (NVlabs) or .pt "
@@ -49,6 +59,10 @@ def _common(parser: argparse.ArgumentParser, settings: bool = False) -> None:
                             default=[], metavar="NAME=VALUE",
                             help="start with a parameter set, e.g. --set output.map=on "
                                  "(repeatable; names as in the README)")
+        parser.add_argument("--route", dest="routes", type=route_option, action="append",
+                            default=[], metavar="SOURCE:PARAM:DEPTH",
+                            help="route a modulation source onto a parameter, e.g. "
+                                 "--route lfo1:drift.speed:0.3 (repeatable; fills route slots)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,7 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     render = commands.add_parser("render", help="render the performance to a video file")
     _common(render, settings=True)
-    render.add_argument("--seconds", type=float, default=60.0, help="length (default 60)")
+    render.add_argument("--seconds", type=float, default=None,
+                        help="length (default: the --audio file's, else 60)")
+    render.add_argument("--audio", type=Path, default=None, metavar="FILE",
+                        help="a sound file (wav, flac, mp3, ...): its level, bands, onsets "
+                             "and beats drive the routes frame by frame, and it is muxed "
+                             "into the video")
     render.add_argument("--fps", type=float, default=30.0, help="frame rate (default 30)")
     render.add_argument("--size", type=parse_size, default=(1920, 1080), metavar="WxH",
                         help="video size (default 1920x1080)")
@@ -112,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     from performer.control.midi.options import add_api_argument
 
     add_api_argument(midi_list)
+
+    audio = commands.add_parser("audio", help="sound inputs")
+    audio_commands = audio.add_subparsers(dest="audio_command", required=True)
+    audio_commands.add_parser("list", help="list the sound input devices")
     return parser
 
 
@@ -148,6 +171,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from performer.control.midi.service import list_ports
 
             return list_ports(args)
+        if args.command == "audio":
+            from performer.control.audio.service import list_devices
+
+            return list_devices()
         if args.command == "bench":
             from performer.bench.run import run_bench
 

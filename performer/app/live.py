@@ -16,7 +16,7 @@ from performer.app.status import RateMeter, StatusLine, status_text
 from performer.control import keyboard
 from performer.control.services import start_services, stop_services
 from performer.control.show import Show
-from performer.controls import apply_settings
+from performer.controls import apply_settings, fill_routes
 from performer.engine.session import open_session
 from performer.frame import Frame
 from performer.mailbox import Mailbox
@@ -58,6 +58,7 @@ def run_live(args: argparse.Namespace) -> int:
     registry, engine = session.registry, session.engine
     registry.set("output.fullscreen", args.fullscreen, "cli")
     apply_settings(registry, args.settings, "cli")
+    fill_routes(registry, args.routes, "cli")
     keys = KeyHandler(registry)
     display = Display(args.size, args.monitor, args.vsync, face_shader=args.shader, on_key=keys,
                       fullscreen=bool(registry.value("output.fullscreen")))

@@ -61,7 +61,7 @@ class Analyzer:
     """Mono float32 samples in (any block size), one `Features` per hop out."""
 
     def __init__(self, rate: int = RATE) -> None:
-        import aubio  # the optional [audio] extra: imported when analysis is wanted
+        import aubio  # loaded only when there is sound to analyse
 
         self.rate = rate
         self._history = np.zeros(WINDOW, dtype=np.float32)  # the newest WINDOW samples

@@ -34,7 +34,7 @@ def sounddevice() -> ModuleType:
         import sounddevice as sd
     except ImportError as err:
         raise AudioUnavailable(
-            "audio input needs the [audio] extra (pip install 'performer[audio]')") from err
+            "audio input needs sounddevice (pip install sounddevice)") from err
     except OSError as err:  # sounddevice raises OSError when PortAudio cannot be loaded
         raise AudioUnavailable(f"no audio system: {err} (on Debian/Ubuntu: apt-get install "
                                "libportaudio2)") from err
