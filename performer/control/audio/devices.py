@@ -43,9 +43,18 @@ def sounddevice() -> ModuleType:
 
 def rescan(sd: ModuleType) -> None:
     """Make PortAudio list devices afresh (it lists them once, when it starts), so a
-    device plugged in or back after a failure is found. Only with no stream open."""
-    sd._terminate()
-    sd._initialize()
+    device plugged in, or back after a failure, is found. Only with no stream open."""
+    release(sd)
+    try:
+        sd._initialize()
+    except sd.PortAudioError as err:
+        raise AudioUnavailable(f"no audio system: {err}") from err
+
+
+def release(sd: ModuleType) -> None:
+    """Let go of PortAudio (and so of the audio server, e.g. JACK's client)."""
+    while sd._initialized:
+        sd._terminate()
 
 
 def inputs(sd: ModuleType) -> list[InputDevice]:

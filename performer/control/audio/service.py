@@ -16,6 +16,7 @@ import argparse
 import logging
 import threading
 import time
+from collections import deque
 from types import ModuleType
 from typing import Any
 
@@ -27,6 +28,7 @@ from performer.control.audio.devices import (
     InputDevice,
     find_input,
     inputs,
+    release,
     rescan,
     sounddevice,
 )
@@ -60,6 +62,9 @@ class AudioService:
         self.opened = 0  # times a stream was opened (a reopen counts again)
         self.analysis_s = 0.0  # time spent analysing, for the bench
         self.hops = 0
+        # (input seconds the onset is placed at, perf_counter() when it was found), newest
+        # last: what the bench times and the tests check
+        self.onsets: deque[tuple[float, float]] = deque(maxlen=256)
         self._stream: Any = None
         self._ring = Ring(int(RING_S * RATE))
         self._read_at = 0
@@ -83,6 +88,7 @@ class AudioService:
             self._thread.join(timeout=2.0)
             self._thread = None
         self._close()
+        release(self.sd)
 
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
@@ -115,15 +121,16 @@ class AudioService:
 
     def _open(self) -> bool:
         """Find the device and open a stream on it; False (said once) while it is absent."""
-        if self.opened:
-            rescan(self.sd)  # PortAudio lists devices once: look again for one that came back
-        device = find_input(inputs(self.sd), self.wanted)
+        try:
+            rescan(self.sd)  # PortAudio lists devices once: look again (one may be back)
+            devices = inputs(self.sd)
+        except AudioUnavailable as err:
+            self._note(f"audio: {err}")
+            return False
+        device = find_input(devices, self.wanted)
         if device is None:
-            if not self._missing_noted:
-                names = ", ".join(d.label for d in inputs(self.sd)) or "none"
-                log.warning("audio: no input matches %r (inputs: %s); the show runs without "
-                            "it and performer looks again now and then", self.wanted, names)
-                self._missing_noted = True
+            names = ", ".join(d.label for d in devices) or "none"
+            self._note(f"audio: no input matches {self.wanted!r} (inputs: {names})")
             return False
         rate = RATE
         try:
@@ -137,9 +144,7 @@ class AudioService:
                                          callback=self._callback)
             stream.start()
         except Exception as err:
-            if not self._missing_noted:
-                log.warning("audio: cannot open %s: %s", device.label, err)
-                self._missing_noted = True
+            self._note(f"audio: cannot open {device.label}: {err}")
             return False
         self._ring = Ring(int(RING_S * rate))
         self._ring.written_at = time.perf_counter()
@@ -150,6 +155,13 @@ class AudioService:
         self._missing_noted = False
         log.info("audio: listening to %s at %d Hz", device.label, rate)
         return True
+
+    def _note(self, message: str) -> None:
+        """Say once why there is no input, until there is one again."""
+        if not self._missing_noted:
+            log.warning("%s; the show runs without it, and performer looks again every "
+                        "%g s", message, self.retry_s)
+            self._missing_noted = True
 
     def _close(self) -> None:
         stream, self._stream = self._stream, None
@@ -173,6 +185,8 @@ class AudioService:
         features = self._analyzer.process(samples)
         self.analysis_s += time.perf_counter() - started
         self.hops += len(features)
+        found = time.perf_counter()
+        self.onsets.extend((f.onset, found) for f in features if f.onset is not None)
         if features:
             self.submit(features)
         return features
