@@ -87,8 +87,10 @@ class LinkService:
             self._ready.set()
             if self._link is not None:
                 self._link.enabled = False
-            for task in asyncio.all_tasks(loop):
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
                 task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             loop.close()
 
     async def _join(self) -> None:

@@ -1,0 +1,76 @@
+"""Ableton Link: a second peer on this machine (aalink, in its own process) sets the tempo;
+a tempo set in the show goes to the session; bar lines reach the registry."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from performer.control.link.service import LinkService
+from performer.controls import make_registry
+from performer.params import ParamChange, Registry
+from tests.helpers import LAYERS, wait_until
+
+# A peer that joins at 137 BPM, then prints the session tempo whenever asked on stdin.
+PEER = """
+import asyncio, sys
+from aalink import Link
+
+async def main():
+    link = Link(137.0)
+    link.quantum = 4
+    link.enabled = True
+    loop = asyncio.get_running_loop()
+    print("joined", flush=True)
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line:
+            return
+        print(f"{link.num_peers} {link.tempo:.2f}", flush=True)
+
+asyncio.run(main())
+"""
+
+
+@pytest.fixture
+def peer() -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen([sys.executable, "-c", PEER], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stdout.readline().strip() == "joined"
+    yield process
+    process.kill()
+    process.wait()
+
+
+def ask(peer: subprocess.Popen[str]) -> tuple[int, float]:
+    assert peer.stdin is not None and peer.stdout is not None
+    peer.stdin.write("?\n")
+    peer.stdin.flush()
+    peers, tempo = peer.stdout.readline().split()
+    return int(peers), float(tempo)
+
+
+def drained(registry: Registry, name: str) -> object:
+    registry.drain()
+    return registry.value(name)
+
+
+def test_a_peer_sets_the_tempo_and_follows_ours(peer: subprocess.Popen[str]) -> None:
+    registry = make_registry(LAYERS)
+    bars: list[ParamChange] = []
+    registry.subscribe(lambda c: bars.append(c) if c.name == "tempo.bar" else None)
+    service = LinkService(registry).start()
+    try:
+        wait_until(lambda: drained(registry, "tempo.bpm") == 137.0, timeout=15,
+                   what="the session's tempo in tempo.bpm")
+        assert service.peers == 1
+        wait_until(lambda: drained(registry, "tempo.bpm") and bars, timeout=15,
+                   what="a bar line from the session")
+        assert bars[0].source == "link"
+        registry.set("tempo.bpm", 96.0, "osc")  # tapped, or sent over OSC: the band follows
+        wait_until(lambda: ask(peer)[1] == 96.0, timeout=15, what="the peer at 96 BPM")
+    finally:
+        service.stop()
