@@ -13,7 +13,7 @@ from pathlib import Path
 from performer.control.keyboard import BINDINGS, key_label
 from performer.control.osc.feedback import STATE_HZ
 from performer.control.osc.routing import address_of
-from performer.control.osc.state import state_nodes
+from performer.control.osc.state import STATE, state_nodes
 from performer.controls import declare
 from performer.models.loading import BUILTIN
 from performer.models.stylegan2.params import stylegan2_params
@@ -98,6 +98,8 @@ def osc_table() -> str:
     for node in state_nodes(BUILTIN_LAYERS):
         kind = "float" if node.type_tag == "f" else "int"
         state.append(f"| `{node.address}` | {kind} | {node.description} |")
+    state.append(f"| `{STATE}/modulated/<parameter path>` | float | A parameter as routes move "
+                 "it, e.g. `.../modulated/drift/speed` (sent while a route moves it). |")
     return "\n".join(rows + state)
 
 
