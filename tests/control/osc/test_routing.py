@@ -55,9 +55,9 @@ def changes(dgram: bytes) -> list[tuple[str, object]]:
 def test_every_parameter_has_a_normalised_and_a_raw_address() -> None:
     addresses = {route.address for route in TABLE.routes()}
     for param in declare(LAYERS):
-        group, name = param.name.split(".")
-        assert f"/performer/{group}/{name}" in addresses
-        assert f"/performer/raw/{group}/{name}" in addresses
+        path = param.name.replace(".", "/")  # route.1.depth -> route/1/depth
+        assert f"/performer/{path}" in addresses
+        assert f"/performer/raw/{path}" in addresses
     assert len(addresses) == 2 * len(declare(LAYERS))
 
 
