@@ -27,11 +27,13 @@ class JackUnavailable(RuntimeError):
 
 
 @contextmanager
-def dummy_server(period: int = 64, start_timeout: float = 10.0) -> Iterator[str]:
-    """Run `jackd -d dummy` under a fresh name; yields the name. Period in frames."""
+def dummy_server(period: int = 64, start_timeout: float = 10.0,
+                 name: str | None = None) -> Iterator[str]:
+    """Run `jackd -d dummy` under `name` (default: a fresh one); yields the name. Period in
+    frames."""
     if shutil.which("jackd") is None:
         raise JackUnavailable("jackd is not installed (Debian/Ubuntu package jackd2)")
-    name = f"performer-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    name = name or f"performer-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     server = subprocess.Popen(
         ["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", str(RATE),
          "-p", str(period)],

@@ -43,6 +43,7 @@ SOURCE = "audio"
 RING_S = 2.0  # seconds of input the ring holds
 STALE_S = 1.0  # no audio for this long: the device is gone
 RETRY_S = 1.0  # how often a missing device is looked for
+CLOSE_S = 1.0  # a stream that takes longer to close is given up on
 LEVEL_DIGITS = 3  # levels are sent rounded: no flood of inaudible changes
 
 
@@ -60,6 +61,7 @@ class AudioService:
         self.stale_s = stale_s
         self.device: InputDevice | None = None  # the device open now
         self.opened = 0  # times a stream was opened (a reopen counts again)
+        self.stuck = False  # a stream would not close: PortAudio cannot start afresh
         self.analysis_s = 0.0  # time spent analysing, for the bench
         self.hops = 0
         # (input seconds the onset is placed at, perf_counter() when it was found), newest
@@ -88,7 +90,8 @@ class AudioService:
             self._thread.join(timeout=2.0)
             self._thread = None
         self._close()
-        release(self.sd)
+        if not self.stuck:
+            release(self.sd)
 
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
@@ -121,6 +124,10 @@ class AudioService:
 
     def _open(self) -> bool:
         """Find the device and open a stream on it; False (said once) while it is absent."""
+        if self.stuck:  # PortAudio would hang or abort starting afresh: stay off
+            self._note("audio: PortAudio cannot let go of the input that stopped (its audio "
+                       "server went away?); audio stays off until performer restarts")
+            return False
         try:
             rescan(self.sd)  # PortAudio lists devices once: look again (one may be back)
             devices = inputs(self.sd)
@@ -159,18 +166,29 @@ class AudioService:
     def _note(self, message: str) -> None:
         """Say once why there is no input, until there is one again."""
         if not self._missing_noted:
-            log.warning("%s; the show runs without it, and performer looks again every "
-                        "%g s", message, self.retry_s)
+            again = "" if self.stuck else f", and performer looks again every {self.retry_s:g} s"
+            log.warning("%s; the show runs without it%s", message, again)
             self._missing_noted = True
 
     def _close(self) -> None:
+        """Close the stream on a thread of its own: PortAudio can hang for good closing a
+        stream whose audio server went away (JACK), and nothing may wait on that."""
         stream, self._stream = self._stream, None
-        if stream is not None:
+        if stream is None:
+            return
+        closed = threading.Event()
+
+        def close() -> None:
             try:
                 stream.abort()
                 stream.close()
             except Exception as err:
                 log.debug("audio: closing the stream: %s", err)
+            closed.set()
+
+        threading.Thread(target=close, name="performer-audio-close", daemon=True).start()
+        if not closed.wait(CLOSE_S):
+            self.stuck = True
 
     def _callback(self, indata: np.ndarray, frames: int, when: Any, status: Any) -> None:
         """PortAudio's real-time thread: copy, nothing else."""

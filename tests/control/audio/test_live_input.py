@@ -4,12 +4,16 @@ performer's PortAudio input, analysed on its own thread, onsets in the registry.
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
 
+from performer.bench.jack_dummy import dummy_server
 from performer.control.audio.service import AudioService
 from performer.controls import make_registry
 from performer.params import ParamChange
@@ -81,3 +85,52 @@ def test_audio_list_names_the_jack_input(jack_server: str) -> None:
                             capture_output=True, text=True, timeout=60)
     assert listed.returncode == 0, listed.stderr
     assert "0  system (JACK Audio Connection Kit)  2 in, 48000 Hz" in listed.stdout
+
+
+def test_an_input_that_appears_later_is_opened(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """No audio server at start: one line, the show goes on; the server comes up (a card
+    plugged in): the service finds it and listens."""
+    name = f"performer-late-{os.getpid()}"
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", name)
+    monkeypatch.setenv("JACK_NO_START_SERVER", "1")
+    registry = make_registry(LAYERS)
+    with caplog.at_level(logging.WARNING):
+        service = AudioService(registry, "system", retry_s=0.1).start()
+        try:
+            wait_until(lambda: caplog.records, what="the warning")
+            with dummy_server(period=256, name=name):
+                wait_until(lambda: service.device is not None, what="the input opened")
+                wait_until(lambda: service.hops > 0, what="sound analysed")
+                service.stop()
+        finally:
+            service.stop()
+    assert len(caplog.records) == 1, caplog.text
+    assert "no input matches 'system'" in caplog.text
+    assert service.opened == 1 and not service.alive()
+
+
+def test_an_audio_server_that_vanishes_costs_the_input_not_the_show(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The JACK server dies under a running input: PortAudio cannot close that stream (it
+    hangs), so the service leaves it on a thread of its own, says so in one line, and
+    stops promptly; the rest of the show never waits on it."""
+    registry = make_registry(LAYERS)
+    with dummy_server(period=256) as name, caplog.at_level(logging.WARNING):
+        service = AudioService(registry, "system", retry_s=0.1, stale_s=0.3).start()
+        try:
+            wait_until(lambda: service.hops > 0, what="sound analysed")
+            ours = subprocess.run(["pgrep", "-f", f"jackd .*-n {name} "], capture_output=True,
+                                  text=True, check=True).stdout.split()
+            assert len(ours) == 1
+            os.kill(int(ours[0]), signal.SIGTERM)  # the server this test started
+            wait_until(lambda: service.stuck, what="the input given up")
+            wait_until(lambda: len(caplog.records) >= 2, what="the second line")
+            started = time.monotonic()
+            service.stop()
+            assert time.monotonic() - started < 5.0
+        finally:
+            service.stop()
+    lines = [r.getMessage() for r in caplog.records]
+    assert "stopped delivering" in lines[0] and "PortAudio cannot let go" in lines[1]
+    assert len(lines) == 2, lines
