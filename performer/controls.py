@@ -137,7 +137,8 @@ def modulation_params(params: Sequence[Param]) -> list[Param]:
     for i in range(1, ENVELOPES + 1):
         declared += [
             Param(f"env.{i}.hit", Kind.TRIGGER, False,
-                  f"Fire envelope env{i} (a drum pad, a key, an OSC message)."),
+                  f"Fire envelope env{i} (a drum pad, a key, an OSC message); a MIDI note "
+                  f"sets env.{i}.velocity to its velocity.", strength=f"env.{i}.velocity"),
             Param(f"env.{i}.velocity", Kind.FLOAT, 1.0, f"Peak of env{i}'s next hits."),
             Param(f"env.{i}.attack", Kind.FLOAT, 0.005, f"Rise time of env{i}.", unit="s",
                   maximum=4.0, curve=Curve.SQUARE),

@@ -66,6 +66,9 @@ class Param:
     maximum: float = 1.0
     choices: tuple[str, ...] = ()
     curve: Curve = Curve.LINEAR
+    # A trigger's strength: the parameter that a control's strength (a note's velocity) is
+    # written to, in the same batch as the trigger (env.N.hit -> env.N.velocity).
+    strength: str = ""
 
     @property
     def group(self) -> str:
