@@ -40,7 +40,7 @@ def test_bad_routes_are_one_clear_error(engine_factory: Callable[..., Engine]) -
         parse_route("lfo1:drift.speed")
     with pytest.raises(ValueError, match="unknown source 'lfo9'"):
         fill_routes(registry, [("lfo9", "drift.speed", 1.0)], "cli")
-    with pytest.raises(ValueError, match="'ablation.layer' is not a parameter a route"):
+    with pytest.raises(ValueError, match=r"'ablation\.layer' is not a parameter a route"):
         fill_routes(registry, [("lfo1", "ablation.layer", 1.0)], "cli")
     with pytest.raises(ValueError, match="9 routes given, 8 route slots free"):
         fill_routes(registry, [("lfo1", "drift.speed", 0.1)] * 9, "cli")
