@@ -21,15 +21,15 @@ WINDOW = 1024  # FFT size for the bands and the beat tracker
 # onset 9-10 ms after it (placed within 2 ms of it); at 1024/256, 20-22 ms after.
 ONSET_WINDOW = 512
 FLOOR_DB = -60.0  # level and bands map FLOOR_DB..0 dBFS onto 0..1
+BAND_EVERY = 4  # bands are measured every 4 hops (10.7 ms, more often than frames)
 BANDS = {"low": (20.0, 250.0), "mid": (250.0, 4000.0), "high": (4000.0, 20000.0)}
 ONSET_METHOD = "hfc"
 ONSET_THRESHOLD = 0.3
 ONSET_MIN_GAP_S = 0.05
 # aubio gates onsets by the loudness of the hop in which it reports them, a few hops after
-# the sound: a click followed by silence would never count. We gate by the loudest recent
-# hop instead.
-SILENCE_DB = -50.0
-GATE_HOPS = 16
+# the sound: a click followed by silence would never count. We gate by the loudest hop of
+# the last WINDOW samples instead.
+SILENCE_DB = -50.0  # the loudest hop of the window must be above this
 # aubio's peak picker finds nothing in exact digital silence (a rendered click track, a
 # muted input): a fixed dither at -120 dBFS, inaudible to every measure here, keeps it
 # working and the analysis repeatable.
@@ -70,15 +70,17 @@ class Analyzer:
         self._history = np.zeros(WINDOW, dtype=np.float32)  # the newest WINDOW samples
         self._pending = np.zeros(0, dtype=np.float32)  # samples short of a whole hop
         self._hops = 0
+        self._powers = [0.0] * (WINDOW // HOP)  # mean square of each hop in the window
         self._window = np.hanning(WINDOW).astype(np.float32)
         self._norm = 2.0 / (WINDOW * float(np.sum(self._window**2)))
         freqs = np.fft.rfftfreq(WINDOW, 1.0 / rate)
-        self._bands = {name: (freqs >= lo) & (freqs < hi) for name, (lo, hi) in BANDS.items()}
+        self._bands = [(int(np.searchsorted(freqs, lo)), int(np.searchsorted(freqs, hi)))
+                       for lo, hi in BANDS.values()]
+        self._band_levels = (0.0, 0.0, 0.0)
         self._onset = aubio.onset(ONSET_METHOD, ONSET_WINDOW, HOP, rate)
         self._onset.set_threshold(ONSET_THRESHOLD)
         self._onset.set_silence(-1000.0)  # off: see SILENCE_DB
         self._onset.set_minioi_s(ONSET_MIN_GAP_S)
-        self._recent_db = np.full(GATE_HOPS, -120.0)
         self._dither = np.random.default_rng(0).normal(0.0, DITHER, HOP).astype(np.float32)
         self._tempo = aubio.tempo("default", WINDOW, HOP, rate)
 
@@ -101,17 +103,19 @@ class Analyzer:
 
     def _hop(self, hop: np.ndarray) -> Features:
         hop = np.ascontiguousarray(hop, dtype=np.float32)
-        self._history = np.concatenate((self._history[HOP:], hop))
+        self._history[:-HOP] = self._history[HOP:]
+        self._history[-HOP:] = hop
+        self._powers[self._hops % len(self._powers)] = float(np.dot(hop, hop)) / HOP
         self._hops += 1
-        hop_db = decibels(float(np.mean(hop.astype(np.float64) ** 2)))
-        self._recent_db = np.roll(self._recent_db, -1)
-        self._recent_db[-1] = hop_db
-        level = to_unit(decibels(float(np.mean(self._history.astype(np.float64) ** 2))))
-        spectrum = np.abs(np.fft.rfft(self._history * self._window)) ** 2
-        bands = {name: to_unit(decibels(float(spectrum[mask].sum()) * self._norm))
-                 for name, mask in self._bands.items()}
+        level = to_unit(decibels(sum(self._powers) / len(self._powers)))
+        if self._hops % BAND_EVERY == 0:  # the bands move slower than the hits
+            spectrum = np.abs(np.fft.rfft(self._history * self._window)) ** 2
+            low, mid, high = (to_unit(decibels(float(spectrum[a:b].sum()) * self._norm))
+                              for a, b in self._bands)
+            self._band_levels = (low, mid, high)
         dithered = hop + self._dither
-        found = bool(self._onset(dithered)[0]) and self._recent_db.max() > SILENCE_DB
+        loud = decibels(max(self._powers)) > SILENCE_DB
+        found = bool(self._onset(dithered)[0]) and loud
         onset = float(self._onset.get_last_s()) if found else None
         beat = float(self._tempo.get_last_s()) if self._tempo(dithered)[0] else None
-        return Features(self.time, level, bands["low"], bands["mid"], bands["high"], onset, beat)
+        return Features(self.time, level, *self._band_levels, onset, beat)
