@@ -25,14 +25,14 @@ class Ring:
 
     def write(self, block: np.ndarray) -> None:
         """Copy a block in (the audio callback's only work)."""
-        count = len(block)
-        if count > self.capacity:
-            block, count = block[-self.capacity:], self.capacity
-        start = self.written % self.capacity
+        total = len(block)
+        skipped = max(total - self.capacity, 0)  # a block longer than the ring: its end
+        block, count = block[skipped:], total - skipped
+        start = (self.written + skipped) % self.capacity
         first = min(count, self.capacity - start)
         self._data[start:start + first] = block[:first]
         self._data[:count - first] = block[first:]
-        self.written += count
+        self.written += total
         self.written_at = time.perf_counter()
         self.ready.set()
 
