@@ -21,6 +21,7 @@ from performer.engine.session import open_session
 from performer.frame import Frame
 from performer.mailbox import Mailbox
 from performer.params import Registry
+from performer.render.fx.setup import resolve_chain
 from performer.render.window import Display, require_display
 
 log = logging.getLogger(__name__)
@@ -54,13 +55,15 @@ def run_live(args: argparse.Namespace) -> int:
     """Open the window, start the engine, and loop until quit (or --seconds, for tests)."""
     started = time.perf_counter()
     require_display()  # before loading anything: fail fast
-    session = open_session(args.model, args.device)
+    effects, fx_params = resolve_chain(args.fx)
+    session = open_session(args.model, args.device, extra=fx_params)
     registry, engine = session.registry, session.engine
     registry.set("output.fullscreen", args.fullscreen, "cli")
     apply_settings(registry, args.settings, "cli")
     keys = KeyHandler(registry)
     display = Display(args.size, args.monitor, args.vsync, face_shader=args.shader, on_key=keys,
                       fullscreen=bool(registry.value("output.fullscreen")))
+    display.pipeline.use_fx(effects)
     keys.display = display
     mailbox: Mailbox[Frame] = Mailbox()
     status = StatusLine()

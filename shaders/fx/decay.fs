@@ -14,8 +14,8 @@
         {"NAME": "bloom", "LABEL": "Bloom", "TYPE": "float", "DEFAULT": 1.0, "MIN": 0.0, "MAX": 2.0}
     ],
     "PASSES": [
-        {"TARGET": "blurX", "WIDTH": "floor($WIDTH/4.0)", "HEIGHT": "floor($HEIGHT/4.0)"},
-        {"TARGET": "blurred", "WIDTH": "floor($WIDTH/4.0)", "HEIGHT": "floor($HEIGHT/4.0)"},
+        {"TARGET": "blurX", "WIDTH": "floor($WIDTH/8.0)", "HEIGHT": "floor($HEIGHT/8.0)"},
+        {"TARGET": "blurred", "WIDTH": "floor($WIDTH/8.0)", "HEIGHT": "floor($HEIGHT/8.0)"},
         {"TARGET": "smeared", "PERSISTENT": true, "FLOAT": true}
     ]
 }*/
@@ -31,23 +31,23 @@ float progress() {
     return clamp(max(performer_lost, stage), 0.0, 1.0) * amount;
 }
 
-// 9 taps of a Gaussian along `direction` (in pixels of `image`), spread by `radius`.
-vec3 gauss9(vec2 uv, vec2 direction, float radius) {
+// 9 taps of a Gaussian along `direction`, `step` pixels apart (of the eighth-size pass).
+vec3 gauss9(vec2 uv, vec2 direction, float step) {
     const float weights[5] = float[5](0.2270, 0.1946, 0.1216, 0.0541, 0.0162);
     vec3 sum = IMG_NORM_PIXEL(inputImage, uv).rgb * weights[0];
     for (int k = 1; k < 5; k++) {
-        vec2 offset = direction * radius * float(k) / RENDERSIZE;
+        vec2 offset = direction * step * float(k) / RENDERSIZE;
         sum += IMG_NORM_PIXEL(inputImage, uv + offset).rgb * weights[k];
         sum += IMG_NORM_PIXEL(inputImage, uv - offset).rgb * weights[k];
     }
     return sum;
 }
 
-vec3 gauss9y(vec2 uv, float radius) {
+vec3 gauss9y(vec2 uv, float step) {
     const float weights[5] = float[5](0.2270, 0.1946, 0.1216, 0.0541, 0.0162);
     vec3 sum = IMG_NORM_PIXEL(blurX, uv).rgb * weights[0];
     for (int k = 1; k < 5; k++) {
-        vec2 offset = vec2(0.0, radius * float(k)) / RENDERSIZE;
+        vec2 offset = vec2(0.0, step * float(k)) / RENDERSIZE;
         sum += IMG_NORM_PIXEL(blurX, uv + offset).rgb * weights[k];
         sum += IMG_NORM_PIXEL(blurX, uv - offset).rgb * weights[k];
     }
@@ -57,13 +57,13 @@ vec3 gauss9y(vec2 uv, float radius) {
 void main() {
     vec2 uv = isf_FragNormCoord;
     float t = progress();
-    float radius = 0.5 + 7.0 * t * blur;  // quarter-size pixels
+    float step = 0.4 + 1.6 * t * blur;  // eighth-size pixels between taps
     if (PASSINDEX == 0) {
-        gl_FragColor = vec4(gauss9(uv, vec2(1.0, 0.0), radius), 1.0);
+        gl_FragColor = vec4(gauss9(uv, vec2(1.0, 0.0), step), 1.0);
         return;
     }
     if (PASSINDEX == 1) {
-        gl_FragColor = vec4(gauss9y(uv, radius), 1.0);
+        gl_FragColor = vec4(gauss9y(uv, step), 1.0);
         return;
     }
     vec3 sharp = IMG_THIS_PIXEL(inputImage).rgb;
@@ -75,20 +75,20 @@ void main() {
     vec3 sepia = luma * vec3(1.08, 0.97, 0.80);
     float ageing = smoothstep(0.0, 0.45, t) * age;
     color = mix(color, mix(vec3(luma), sepia, 0.6), 0.8 * ageing);
-    color = mix(color, vec3(0.45) + 0.6 * (color - 0.45), 0.5 * ageing);
+    color = mix(color, 0.04 + 0.85 * color, ageing);  // a faded print: no deep black, no white
 
     // Half way, a greenish cast (strongest at t = 0.5, gone at both ends).
     float greening = clamp(green * exp(-pow((t - 0.5) / 0.18, 2.0)), 0.0, 1.5);
-    vec3 greenish = vec3(0.80 * luma, 1.06 * luma + 0.06, 0.68 * luma);
+    vec3 greenish = vec3(0.80, 1.12, 0.66) * luma;
     color = mix(color, greenish, 0.7 * min(greening, 1.0)) + vec3(-0.02, 0.03, -0.02) * max(greening - 1.0, 0.0);
 
     // The end: a bright white-brown bloom that swallows the face.
     float glow = bloom * smoothstep(0.68, 1.0, t);
-    vec3 blob = WHITE_BROWN * (0.78 + 0.45 * dot(soft, LUMA));
-    color = mix(color, blob, clamp(0.85 * glow, 0.0, 1.0)) + 0.18 * glow * soft;
+    vec3 blob = WHITE_BROWN * clamp(0.25 + 2.0 * dot(soft, LUMA), 0.0, 1.05);
+    color = mix(color, blob, clamp(0.9 * glow, 0.0, 1.0)) + 0.15 * glow * soft;
 
     // Smear: last frame, dripping down, held more as the neurons go.
-    vec4 before = IMG_NORM_PIXEL(smeared, uv + vec2(0.0, 0.004 * t));
-    float hold = smear * 0.85 * smoothstep(0.15, 0.9, t) * before.a;
+    vec4 before = IMG_NORM_PIXEL(smeared, uv + vec2(0.0, 0.0015 * t));
+    float hold = smear * 0.6 * smoothstep(0.15, 0.9, t) * before.a;
     gl_FragColor = vec4(mix(clamp(color, 0.0, 1.0), before.rgb, hold), 1.0);
 }

@@ -19,6 +19,7 @@ from performer.render.shaders import ShaderError
 VERSION = "#version 330"
 FRAG_OUT = "isf_FragColor"
 SIZE_UNIFORM = "_{}_imgSize"  # the size in pixels of every image, for IMG_PIXEL and IMG_SIZE
+RECT_UNIFORM = "_{}_imgRect"  # (0, 0, width, height): VVISF's name, which some files read
 STANDARD_UNIFORMS = (
     ("int", "PASSINDEX"), ("vec2", "RENDERSIZE"), ("float", "TIME"), ("float", "TIMEDELTA"),
     ("vec4", "DATE"), ("int", "FRAMEINDEX"),
@@ -61,17 +62,20 @@ def declarations(doc: IsfDocument, extra: Sequence[str] = ()) -> str:
     for name in doc.images():
         if any(i.name == name and i.is_image for i in doc.inputs):
             continue  # declared with the inputs
-        lines.append(f"uniform sampler2D {name};")
-        lines.append(f"uniform vec2 {SIZE_UNIFORM.format(name)};")
+        lines.extend(_image_uniforms(name))
     lines.extend(extra)
     return "\n".join(lines) + "\n"
 
 
 def _input_uniforms(item: IsfInput) -> list[str]:
     if item.is_image:
-        return [f"uniform sampler2D {item.name};",
-                f"uniform vec2 {SIZE_UNIFORM.format(item.name)};"]
+        return _image_uniforms(item.name)
     return [f"uniform {_GLSL_TYPES[item.type]} {item.name};"]
+
+
+def _image_uniforms(name: str) -> list[str]:
+    return [f"uniform sampler2D {name};", f"uniform vec2 {SIZE_UNIFORM.format(name)};",
+            f"uniform vec4 {RECT_UNIFORM.format(name)};"]
 
 
 def fragment_source(doc: IsfDocument, text: str) -> str:

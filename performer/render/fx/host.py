@@ -18,7 +18,7 @@ import moderngl
 import numpy as np
 
 from performer.render.fx.expr import ExpressionError, pass_size
-from performer.render.fx.glsl import SIZE_UNIFORM, fragment_source, vertex_source
+from performer.render.fx.glsl import RECT_UNIFORM, SIZE_UNIFORM, fragment_source, vertex_source
 from performer.render.fx.isf import IsfPass
 from performer.render.fx.params import UniformValue, size_variables
 from performer.render.fx.source import EffectSource
@@ -162,7 +162,9 @@ class Effect:
             if name in self.uniforms:
                 texture.use(unit)
                 self.uniforms[name].value = unit
-            self._set(SIZE_UNIFORM.format(name), (float(texture.width), float(texture.height)))
+            width, height = float(texture.width), float(texture.height)
+            self._set(SIZE_UNIFORM.format(name), (width, height))
+            self._set(RECT_UNIFORM.format(name), (0.0, 0.0, width, height))
 
     def _set_all(self, values: Mapping[str, object]) -> None:
         for name, value in values.items():

@@ -127,3 +127,11 @@ def _long_value(item: IsfInput, value: Value | None) -> int:
     if isinstance(value, str) and value in labels:
         return item.values[labels.index(value)]
     return item.values[_choice_index(item, item.default[0])]
+
+
+def chain_params(sources: Sequence[tuple[str, IsfDocument | None]]) -> list[Param]:
+    """The parameters of a whole chain: (title, parsed header or None) per slot, in order."""
+    params: list[Param] = []
+    for slot, (title, doc) in enumerate(sources, start=1):
+        params.extend(slot_params(slot, title, doc))
+    return params

@@ -88,3 +88,11 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return -1.0
+
+
+def chain_files(specs: Sequence[str] | None, default: Sequence[str] = ()) -> list[EffectFile]:
+    """`--fx` values -> effect files in order: None gives `default`, `none` an empty chain."""
+    chosen = list(default) if specs is None else list(specs)
+    if [s.lower() for s in chosen] == [NONE]:
+        return []
+    return [find_effect(spec) for spec in chosen]
