@@ -134,9 +134,9 @@ class FxChain:
             self._mix_program = program
             self._mix_vao = self.ctx.vertex_array(program, [])
             for name, unit in MIX_UNITS.items():
-                program[name].value = unit
+                _uniform(program, name).value = unit
         assert self._mix_vao is not None
-        program["u_mix"].value = mix
+        _uniform(program, "u_mix").value = mix
         before.use(MIX_UNITS["u_input"])
         after.use(MIX_UNITS["u_effect"])
         self._mix_vao.render(moderngl.TRIANGLES, vertices=3)
@@ -182,3 +182,9 @@ class FxChain:
         if self._mix_vao is not None:
             self._mix_vao.release()
             self._mix_vao = None
+
+
+def _uniform(program: moderngl.Program, name: str) -> moderngl.Uniform:
+    member = program[name]
+    assert isinstance(member, moderngl.Uniform), f"{name} is not a uniform of fx_mix.frag"
+    return member

@@ -70,8 +70,10 @@ class RenderBuffer:
         self.front = 1 - self.front
 
     def release(self) -> None:
-        for item in (*self.fbos, *self.textures):
-            item.release()
+        for fbo in self.fbos:
+            fbo.release()
+        for texture in self.textures:
+            texture.release()
 
 
 class Effect:
@@ -92,8 +94,11 @@ class Effect:
         }
         self.program = compile_program(ctx, sources, shown)
         self.vao = ctx.vertex_array(self.program, [])
-        self.uniforms = {name: self.program[name] for name in self.program
-                         if isinstance(self.program[name], moderngl.Uniform)}
+        self.uniforms: dict[str, moderngl.Uniform] = {}
+        for name in self.program:
+            member = self.program[name]
+            if isinstance(member, moderngl.Uniform):
+                self.uniforms[name] = member
         self._imports: dict[str, moderngl.Texture] = {}
         try:
             for name, relative in self.doc.imported.items():

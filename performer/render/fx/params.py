@@ -8,7 +8,7 @@ named by its LABELS. Image inputs have no parameter (the chain feeds them).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from performer.params import Kind, Param, Value
 from performer.render.fx.isf import IsfDocument, IsfInput
@@ -67,7 +67,7 @@ def input_params(base: str, title: str, item: IsfInput) -> list[Param]:
 
 
 def uniform_values(slot: int, doc: IsfDocument, values: Mapping[str, Value],
-                   fired: frozenset[str] | Sequence[str] = ()) -> dict[str, UniformValue]:
+                   fired: Collection[str] = ()) -> dict[str, UniformValue]:
     """Uniform name -> value for the inputs of `doc` in slot `slot`, read from `values`
     (a frame's snapshot); an input with no parameter (added by a hot reload) keeps its
     DEFAULT. `fired` names the triggers fired for this frame (events)."""

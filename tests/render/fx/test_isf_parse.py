@@ -66,9 +66,10 @@ def test_a_file_without_passes_is_one_pass_to_the_output() -> None:
 
 @pytest.mark.parametrize(("text", "where"), [
     ("void main() {}\n", "x.fs:1: no ISF header"),
-    ('/*{\n  "INPUTS": [\n    {"NAME": "a", "TYPE": "float",}\n  ]\n}*/\n', "x.fs:3: bad ISF header JSON"),
-    ('/*{\n "INPUTS": [\n  {"NAME": "a", "TYPE": "float"},\n  {"NAME": "b", "TYPE": "vec9"}\n ]\n}*/',
-     "x.fs:4: input 'b': TYPE 'vec9'"),
+    ('/*{\n  "INPUTS": [\n    {"NAME": "a", "TYPE": "float",}\n  ]\n}*/\n',
+     "x.fs:3: bad ISF header JSON"),
+    ('/*{\n "INPUTS": [\n  {"NAME": "a", "TYPE": "float"},\n'
+     '  {"NAME": "b", "TYPE": "vec9"}\n ]\n}*/', "x.fs:4: input 'b': TYPE 'vec9'"),
     ('/*{\n "INPUTS": [\n  {"NAME": "a b", "TYPE": "float"}\n ]\n}*/', "x.fs:3: input NAME"),
     ('/*{\n "INPUTS": [\n  {"NAME": "c", "TYPE": "color", "DEFAULT": [1, 0]}\n ]\n}*/',
      "x.fs:3: input 'c': DEFAULT must be 4 numbers"),
@@ -105,7 +106,7 @@ def test_image_calls_become_texture_lookups_with_nesting_and_lines_kept() -> Non
     assert "_img_imgSize + _buf_imgSize" in out
     assert "texture(img, isf_FragNormCoord) + texture(buf, isf_FragNormCoord)" in out
     assert out.count("\n") == body.count("\n")
-    with pytest.raises(ShaderError, match="t.fs:2: IMG_PIXEL takes 2 arguments"):
+    with pytest.raises(ShaderError, match=r"t\.fs:2: IMG_PIXEL takes 2 arguments"):
         rewrite_image_calls("\nIMG_PIXEL(img);", "t.fs")
 
 
