@@ -16,6 +16,7 @@ import time
 
 import torch
 
+from performer.bench.fx import format_fx, fx_figures
 from performer.bench.osc import LATENCY_SAMPLES, osc_figures
 from performer.bench.timing import interleaved, timed_forward, without_masks
 from performer.engine.clock import WallClock
@@ -128,6 +129,9 @@ def run_bench(args: argparse.Namespace) -> int:
     figures.update(display)
     figures["pipeline_ratio"] = ratio
     figures["start_to_first_frame_s"] = start_to_first_frame(args.model, args.device)
+    log.info("measuring each bundled effect at 1920x1080, chain off and on...")
+    fx_rows = fx_figures(session, args.seconds)
+    figures["fx"] = fx_rows
     log.info("measuring OSC latency (up to %d samples) and jitter under a flood...",
              LATENCY_SAMPLES)
     figures.update(osc_figures(session, args.seconds))
@@ -135,6 +139,7 @@ def run_bench(args: argparse.Namespace) -> int:
     figures.update(midi_latency(args.model, args.device))
     print(format_table(figures))
     print(format_midi(figures))
+    print(format_fx(fx_rows))
     sizes = stylegan_sizes(args.stylegan_sizes, session)
     if sizes:
         from performer.bench.stylegan import format_stylegan_table, stylegan_figures
