@@ -16,7 +16,7 @@
     "PASSES": [
         {"TARGET": "blurX", "WIDTH": "floor($WIDTH/8.0)", "HEIGHT": "floor($HEIGHT/8.0)"},
         {"TARGET": "blurred", "WIDTH": "floor($WIDTH/8.0)", "HEIGHT": "floor($HEIGHT/8.0)"},
-        {"TARGET": "smeared", "PERSISTENT": true, "FLOAT": true}
+        {"TARGET": "smeared", "PERSISTENT": true}
     ]
 }*/
 
