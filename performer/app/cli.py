@@ -78,8 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--size", type=parse_size, default=(1920, 1080), metavar="WxH",
                         help="video size (default 1920x1080)")
     render.add_argument("--out", type=Path, default=Path("performer.mp4"), metavar="FILE",
-                        help="output: .mp4 (H.264) or .mov (HAP) (default performer.mp4)")
-    render.add_argument("--codec", choices=("h264", "hap"), default=None,
+                        help="output: .mp4 (H.264), .mov (HAP) or .mkv (lossless FFV1) "
+                             "(default performer.mp4)")
+    render.add_argument("--codec", choices=("h264", "hap", "ffv1"), default=None,
                         help="default: from the file extension")
     render.add_argument("--rate", type=float, default=None, metavar="R",
                         help="neurons per second (default: every target neuron dies by the end)")

@@ -18,7 +18,7 @@ from performer.engine.session import open_session
 from performer.params import Registry
 from performer.render.offscreen import Offscreen
 from performer.render.pipeline import Look, Pipeline
-from performer.render.recorder import Recorder
+from performer.outputs.recorder import Recorder
 
 log = logging.getLogger(__name__)
 
