@@ -10,6 +10,7 @@ from pathlib import Path
 
 from performer.control.services import add_arguments as add_service_arguments
 from performer.models.base import ModelError
+from performer.outputs.options import add_arguments as add_output_arguments
 from performer.models.loading import BUILTIN
 from performer.render.shaders import ShaderError
 
@@ -69,7 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--vsync", action=argparse.BooleanOptionalAction, default=True,
                      help="sync buffer swaps to the refresh (default on)")
     run.add_argument("--seconds", type=float, default=None, help=argparse.SUPPRESS)
+    run.add_argument("--output-size", type=parse_size, default=None, metavar="WxH",
+                     help="size of the picture outputs and recordings get (default: the "
+                          "window's size; 1920x1080 headless)")
+    run.add_argument("--headless", action="store_true",
+                     help="no window: draw offscreen (EGL) for the outputs, played by OSC and "
+                          "MIDI (automatic with no display and an output)")
+    run.add_argument("--output-fps", type=float, default=30.0, metavar="N",
+                     help="pictures per second when headless (default 30)")
     add_service_arguments(run)
+    add_output_arguments(run)
 
     render = commands.add_parser("render", help="render the performance to a video file")
     _common(render, settings=True)
