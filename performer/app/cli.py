@@ -10,8 +10,8 @@ from pathlib import Path
 
 from performer.control.services import add_arguments as add_service_arguments
 from performer.models.base import ModelError
-from performer.outputs.options import add_arguments as add_output_arguments
 from performer.models.loading import BUILTIN
+from performer.outputs.options import add_arguments as add_output_arguments
 from performer.render.shaders import ShaderError
 
 log = logging.getLogger("performer")

@@ -19,9 +19,9 @@ from performer.control.services import start_services, stop_services
 from performer.control.show import Show
 from performer.controls import apply_settings
 from performer.engine.session import open_session
+from performer.env import has_display
 from performer.frame import Frame
 from performer.mailbox import Mailbox
-from performer.env import has_display
 from performer.outputs.options import streaming_outputs, wants_output
 from performer.params import Registry
 from performer.render.headless import HeadlessDisplay

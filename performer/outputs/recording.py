@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from performer.outputs.recorder import Recorder, codec_for, encodable_size
+from performer.outputs.recorder import Recorder, codec_for
 from performer.video import VideoFrame
 
 log = logging.getLogger(__name__)
@@ -30,9 +30,6 @@ class RecordingOutput:
         self._recorder: Recorder | None = None
 
     def open(self, size: tuple[int, int], fps: float) -> None:
-        if encodable_size(size, self.codec) != size:
-            raise ValueError(f"{self.codec} cannot record {size[0]}x{size[1]}: choose an "
-                             f"--output-size of {'x'.join(map(str, encodable_size(size, self.codec)))}")
         self._recorder = Recorder(self.path, size, fps, self.codec, queue_frames=QUEUE_FRAMES,
                                   channels=4, crash_safe=True)
 

@@ -90,9 +90,11 @@ class Display:
         self._last_shader_check = time.perf_counter()
         self.drawer = FrameDrawer(self.pipeline)
         # The picture outputs get: drawn at the output size (default: the window's size at
-        # opening) and shown letterboxed, only while `capturing` (some output takes it).
+        # opening, in multiples of 4 as every codec takes) and shown letterboxed, only while
+        # `capturing` (some output takes it).
+        width, height = glfw.get_framebuffer_size(self.window)
         self.output = OutputTarget(self.ctx, self.pipeline.library,
-                                   output_size or glfw.get_framebuffer_size(self.window))
+                                   output_size or (max(4, width // 4 * 4), max(4, height // 4 * 4)))
         self.capturing = False
         glfw.set_key_callback(self.window, self.key_event)
 

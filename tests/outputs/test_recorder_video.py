@@ -142,7 +142,7 @@ def test_ffv1_mkv_keeps_every_rgb_value_exactly(tmp_path) -> None:
         for frame in written:
             recorder.write(frame)
     assert "ffv1" in stream_line(path) and "bgr0" in stream_line(path)
-    meta, decoded = decode(path)
+    _meta, decoded = decode(path)
     assert len(decoded) == len(written)
     for got, want in zip(decoded, written, strict=True):
         np.testing.assert_array_equal(got, want[..., :3])
