@@ -15,11 +15,13 @@ from typing import Any
 
 import numpy as np
 
+from performer.outputs.optional import load, require
 from performer.video import VideoFrame
 
 log = logging.getLogger(__name__)
 
 DEFAULT_NAME = "performer"
+PLATFORM = "Linux, macOS and Windows; the NDI runtime comes in the wheel"
 
 
 class NdiError(RuntimeError):
@@ -28,13 +30,10 @@ class NdiError(RuntimeError):
 
 def load_ndi() -> Any:
     """The NDIlib module, initialised (imported here: only shows that send NDI load it)."""
-    try:
-        import NDIlib
-    except ImportError as err:
-        raise NdiError("NDI needs the ndi-python package: pip install 'performer[ndi]'") from err
-    if not NDIlib.initialize():
+    ndi = load("NDIlib", "ndi", PLATFORM)
+    if not ndi.initialize():
         raise NdiError("the NDI runtime did not start (this CPU may lack SSE4.2)")
-    return NDIlib
+    return ndi
 
 
 class NdiOutput:
@@ -43,6 +42,7 @@ class NdiOutput:
     name = "ndi"
 
     def __init__(self, source_name: str = DEFAULT_NAME) -> None:
+        require("NDIlib", "ndi", PLATFORM)
         self.source_name = source_name
         self._ndi: Any = None
         self._sender: Any = None

@@ -12,10 +12,11 @@ from typing import Any
 import moderngl
 import numpy as np
 
-from performer.outputs.optional import OutputUnavailable, load
+from performer.outputs.optional import OutputUnavailable, load, require
 from performer.video import VideoFrame
 
 DEFAULT_NAME = "performer"
+PLATFORM = "Windows only"
 GL_RGBA = 0x1908
 
 
@@ -23,12 +24,13 @@ class SpoutOutput:
     name = "spout"
 
     def __init__(self, sender_name: str = DEFAULT_NAME) -> None:
+        require("SpoutGL", "spout", PLATFORM)
         self.sender_name = sender_name
         self._ctx: moderngl.Context | None = None
         self._sender: Any = None
 
     def open(self, size: tuple[int, int], fps: float) -> None:
-        spout = load("SpoutGL", "spout", "Windows only")
+        spout = load("SpoutGL", "spout", PLATFORM)
         try:
             self._ctx = moderngl.create_standalone_context()
         except Exception as err:  # glcontext raises plain Exception

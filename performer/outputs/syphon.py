@@ -10,25 +10,27 @@ from typing import Any
 
 import numpy as np
 
-from performer.outputs.optional import load
+from performer.outputs.optional import load, require
 from performer.video import VideoFrame
 
 DEFAULT_NAME = "performer"
+PLATFORM = "macOS only"
 
 
 class SyphonOutput:
     name = "syphon"
 
     def __init__(self, server_name: str = DEFAULT_NAME) -> None:
+        require("syphon", "syphon", PLATFORM)
         self.server_name = server_name
         self._server: Any = None
         self._texture: Any = None
         self._copy: Any = None
 
     def open(self, size: tuple[int, int], fps: float) -> None:
-        syphon = load("syphon", "syphon", "macOS only")
-        numpy_utils = load("syphon.utils.numpy", "syphon", "macOS only")
-        raw_utils = load("syphon.utils.raw", "syphon", "macOS only")
+        syphon = load("syphon", "syphon", PLATFORM)
+        numpy_utils = load("syphon.utils.numpy", "syphon", PLATFORM)
+        raw_utils = load("syphon.utils.raw", "syphon", PLATFORM)
         self._server = syphon.SyphonMetalServer(self.server_name)
         self._texture = raw_utils.create_mtl_texture(self._server.device, *size)
         self._copy = numpy_utils.copy_image_to_mtl_texture
