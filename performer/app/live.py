@@ -89,7 +89,7 @@ def run_live(args: argparse.Namespace) -> int:
     registry.set("output.fullscreen", args.fullscreen, "cli")
     registry.set("output.record", args.record is not None, "cli")
     apply_settings(registry, args.settings, "cli")
-    stage = OutputStage(registry, streaming_outputs(args), args.record, args.record_codec)
+    stage = OutputStage(streaming_outputs(args), args.record, args.record_codec)
     keys = KeyHandler(registry)
     display = open_display(args, headless, registry, keys)
     keys.display = display

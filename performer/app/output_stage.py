@@ -14,17 +14,18 @@ from pathlib import Path
 
 from performer.frame import Frame
 from performer.outputs.fanout import Fanout
-from performer.outputs.recorder import RecorderError
+from performer.outputs.recorder import CONTAINERS
 from performer.outputs.recording import RecordingOutput
-from performer.params import Registry
 from performer.video import OutputFigures, VideoFrame, VideoOutput
 
 log = logging.getLogger(__name__)
 
 
-def default_recording_path() -> Path:
-    """Where `output.record` records when no --record FILE was given."""
-    return Path(time.strftime("performer-%Y%m%d-%H%M%S.mp4"))
+def default_recording_path(codec: str | None = None) -> Path:
+    """Where `output.record` records when no --record FILE was given: the working folder,
+    named by the show's start, H.264 unless another codec is asked for."""
+    suffix = CONTAINERS[codec][0] if codec else ".mp4"
+    return Path(time.strftime("performer-%Y%m%d-%H%M%S") + suffix)
 
 
 def numbered(path: Path, take: int) -> Path:
@@ -33,14 +34,12 @@ def numbered(path: Path, take: int) -> Path:
 
 
 class OutputStage:
-    def __init__(self, registry: Registry, outputs: list[VideoOutput],
+    def __init__(self, outputs: list[VideoOutput],
                  record_path: Path | None = None, record_codec: str | None = None) -> None:
-        self.registry = registry
         self.fanout = Fanout(outputs)
-        self.record_path = record_path
+        self.record_path = record_path or default_recording_path(record_codec)
         self.record_codec = record_codec
-        if record_path is not None:
-            RecordingOutput(record_path, record_codec)  # a bad file name fails before the show
+        RecordingOutput(self.record_path, record_codec)  # a bad name fails before the show
         self._recording = False
         self._takes = 0
 
@@ -61,16 +60,9 @@ class OutputStage:
     def _start_recording(self) -> None:
         self._recording = True
         self._takes += 1
-        base = self.record_path or default_recording_path()
-        path = numbered(base, self._takes)
-        try:
-            output = RecordingOutput(path, self.record_codec)
-        except RecorderError as err:  # one line, and the switch goes back off
-            log.error("recording is off: %s", err)
-            self.registry.set("output.record", False, "app")
-            return
+        path = numbered(self.record_path, self._takes)
         self.fanout.remove(RecordingOutput.name)  # a failed earlier take, if any
-        self.fanout.add(output)
+        self.fanout.add(RecordingOutput(path, self.record_codec))
         log.info("recording to %s", path)
 
     def post(self, picture: VideoFrame) -> None:
