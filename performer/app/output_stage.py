@@ -55,7 +55,7 @@ class OutputStage:
             self._start_recording()
         elif not wanted and self._recording:
             self._recording = False
-            self.fanout.remove(RecordingOutput.name)
+            self._report(self.fanout.remove(RecordingOutput.name))
 
     def _start_recording(self) -> None:
         self._recording = True
@@ -80,4 +80,12 @@ class OutputStage:
         return "".join(f" | {part}" for part in parts)
 
     def close(self) -> None:
-        self.fanout.close()
+        self._report(self.fanout.close())
+
+    @staticmethod
+    def _report(final: list[OutputFigures]) -> None:
+        """One line per output that stops: what it sent, and what it missed."""
+        for figures in final:
+            lagged = f", {figures.dropped} dropped (it lagged)" if figures.dropped else ""
+            log.info("%s: %d pictures sent%s%s", figures.name, figures.sent, lagged,
+                     " before it failed" if figures.failed else "")

@@ -100,13 +100,14 @@ class Fanout:
         with self._lock:
             self._workers.append(worker)
 
-    def remove(self, name: str) -> None:
-        """Stop and close the output called `name` (if there is one)."""
+    def remove(self, name: str) -> list[OutputFigures]:
+        """Stop and close the output called `name` (if there is one); its final figures."""
         with self._lock:
             gone = [w for w in self._workers if w.name == name]
             self._workers = [w for w in self._workers if w.name != name]
         for worker in gone:
             worker.stop()
+        return [worker.figures() for worker in gone]
 
     def names(self) -> list[str]:
         with self._lock:
@@ -129,8 +130,10 @@ class Fanout:
             workers = list(self._workers)
         return [w.figures() for w in workers]
 
-    def close(self) -> None:
+    def close(self) -> list[OutputFigures]:
+        """Stop and close every output; their final figures."""
         with self._lock:
             workers, self._workers = self._workers, []
         for worker in workers:
             worker.stop()
+        return [worker.figures() for worker in workers]

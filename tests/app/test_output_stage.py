@@ -5,6 +5,8 @@ status line shows each output's fps and drops."""
 from __future__ import annotations
 
 import dataclasses
+import logging
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -80,3 +82,25 @@ def test_without_a_file_takes_are_named_by_the_show_start(
     made = list(tmp_path.iterdir())
     assert len(made) == 1 and made[0].name.startswith("performer-")
     assert made[0].suffix == ".mov"  # HAP's container
+
+
+def test_when_the_encoder_lags_pictures_are_dropped_counted_and_reported(
+        engine_factory: EngineFactory, tmp_path: Path, caplog) -> None:
+    frame = engine_factory().step()
+    stage = OutputStage([], tmp_path / "lag.mkv")
+    rng = np.random.default_rng(0)
+    noise = rng.integers(0, 256, (1080, 1920, 4), dtype=np.uint8)  # hard to encode
+    stage.follow(recording(frame, True))
+    posting = time.perf_counter()
+    for index in range(40):  # far faster than FFV1 encodes 1080p noise
+        stage.post(VideoFrame(noise, index, index / 30, 30.0))
+    posting = time.perf_counter() - posting
+    with caplog.at_level(logging.INFO):
+        stage.follow(recording(frame, False))
+    reports = [r.getMessage() for r in caplog.records if r.getMessage().startswith("record:")]
+    sent, dropped = (int(n) for n in re.findall(r"(\d+) pictures sent, (\d+) dropped",
+                                                 reports[0])[0])
+    assert sent + dropped == 40 and dropped > 0
+    assert posting < 0.5  # the show never waited for the encoder
+    assert len(decode(tmp_path / "lag.mkv")[1]) == sent
+    stage.close()
