@@ -67,6 +67,7 @@ class HeadlessDisplay:
         latest = self.drawer.latest
         if latest is None:
             return None
+        self.target.finish()  # wait for the drawing with the GIL free: the engine runs on
         return self.readback.push(self.target.fbo, latest.index, latest.time, self.refresh_hz)
 
     def should_close(self) -> bool:

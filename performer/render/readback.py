@@ -44,8 +44,10 @@ class Readback:
             return None
         oldest, shown_index, shown_time = self._pending.popleft()
         width, height = self.size
-        pixels = np.frombuffer(oldest.read(), dtype=np.uint8).reshape(height, width, 4)[::-1]
-        return VideoFrame(pixels=pixels, index=shown_index, time=shown_time, fps=fps)
+        pixels = np.empty((height, width, 4), dtype=np.uint8)  # each picture its own memory
+        oldest.read_into(pixels)
+        pixels.flags.writeable = False  # shared by every output
+        return VideoFrame(pixels=pixels[::-1], index=shown_index, time=shown_time, fps=fps)
 
     def reset(self) -> None:
         """Forget reads under way (after the outputs stopped: stale pictures are not sent)."""

@@ -20,8 +20,8 @@ from pythonosc.udp_client import SimpleUDPClient
 
 from performer.app import live
 from performer.app.cli import build_parser
+from performer.bench.ndi_receiver import NdiReceiver
 from performer.video import VideoFrame
-from tests.outputs.ndi_receiver import NdiReceiver
 from tests.video import decode
 
 OUTPUT = (320, 180)

@@ -9,9 +9,9 @@ import uuid
 import numpy as np
 import pytest
 
+from performer.bench.ndi_receiver import NdiReceiver
 from performer.outputs.ndi import NdiOutput
 from performer.video import VideoFrame
-from tests.outputs.ndi_receiver import NdiReceiver
 
 SIZE = (320, 180)
 

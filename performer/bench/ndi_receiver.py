@@ -1,8 +1,10 @@
-"""A real NDI receiver for the tests, on loopback (no mDNS in a container: the finder is
-told to look at 127.0.0.1 and to show local sources)."""
+"""A real NDI receiver on loopback, for the bench and the tests: it connects to performer's
+NDI source the way a VJ's receiver would (no mDNS in a container: the finder is told to look
+at 127.0.0.1 and to show local sources), so NDI's encoder really runs."""
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +60,16 @@ class NdiReceiver:
             finally:
                 self.ndi.recv_free_video_v2(self._receiver, video)
         return got
+
+    def drain(self, stop: threading.Event) -> int:
+        """Take frames as they come until `stop` is set (a receiver keeping up); how many."""
+        count = 0
+        while not stop.is_set():
+            kind, video, _audio, _meta = self.ndi.recv_capture_v2(self._receiver, 100)
+            if kind == self.ndi.FRAME_TYPE_VIDEO:
+                self.ndi.recv_free_video_v2(self._receiver, video)
+                count += 1
+        return count
 
     def close(self) -> None:
         self.ndi.recv_destroy(self._receiver)
