@@ -12,6 +12,8 @@ import argparse
 import logging
 import time
 
+from performer.app.scenes import SceneSaver, book_of, load_show
+from performer.app.show_log import start_show_log
 from performer.app.status import RateMeter, StatusLine, status_text
 from performer.control import keyboard
 from performer.control.services import start_services, stop_services
@@ -54,14 +56,19 @@ def run_live(args: argparse.Namespace) -> int:
     """Open the window, start the engine, and loop until quit (or --seconds, for tests)."""
     started = time.perf_counter()
     require_display()  # before loading anything: fail fast
-    session = open_session(args.model, args.device)
+    show = load_show(args.show)
+    session = open_session(args.model, args.device, scene_names=show.names)
     registry, engine = session.registry, session.engine
+    engine.scenes.book = book_of(show, registry.params())
+    saver = SceneSaver(show)
+    engine.observe(saver.observe)
     registry.set("output.fullscreen", args.fullscreen, "cli")
     apply_settings(registry, args.settings, "cli")
     keys = KeyHandler(registry)
     display = Display(args.size, args.monitor, args.vsync, face_shader=args.shader, on_key=keys,
                       fullscreen=bool(registry.value("output.fullscreen")))
     keys.display = display
+    show_log = start_show_log(args.show_log, session, display.framebuffer_size())
     mailbox: Mailbox[Frame] = Mailbox()
     status = StatusLine()
     meter = RateMeter()
@@ -94,6 +101,9 @@ def run_live(args: argparse.Namespace) -> int:
     finally:
         stop_services(services)
         engine.stop()
+        if show_log is not None:
+            show_log.close()
+        saver.close()
         status.clear()
         display.close()
     return 0
