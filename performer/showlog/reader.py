@@ -80,7 +80,7 @@ class ShowLog:
 
     def _end(self, why: str, steps: int, line: bool = False) -> None:
         where = f"{self.path}:{why}" if line else f"{self.path}: {why}"
-        self.problem = f"{where}; it replays up to step {steps}"
+        self.problem = f"{where}; it replays its first {steps} steps"
 
 
 def _reason(err: BaseException) -> str:

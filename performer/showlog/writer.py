@@ -126,6 +126,7 @@ class ShowLogWriter:
                 if self._clock() - last_flush >= self.flush_s:
                     self._flush()
                     last_flush = self._clock()
+                    self._check_size()
             except OSError as err:
                 log.warning("show log %s stopped: %s", self.path, err.strerror or err)
                 self._stopped = True
@@ -146,9 +147,13 @@ class ShowLogWriter:
         lines.append(step_line(index, shown, step.dt))
         self._last = dict(step.values.data)
         self._write("\n".join(lines))
-        if self._raw.tell() > self.max_bytes:
-            log.warning("show log %s reached %d MB and stops here", self.path,
-                        self.max_bytes // (1024 * 1024))
+
+    def _check_size(self) -> None:
+        """Past the size limit (measured at a flush: compressed bytes on disk) the log
+        stops; what is there replays."""
+        if not self._stopped and self._raw.tell() > self.max_bytes:
+            log.warning("show log %s reached its limit of %g MB and stops here", self.path,
+                        self.max_bytes / 1e6)
             self._stopped = True
 
     def _write(self, text: str) -> None:
