@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,14 +128,12 @@ def live_fps(path: Path) -> float:
     """The live run's mean frame rate, read from the log (for the video's nominal rate)."""
     show_log = ShowLog(path)
     try:
-        last = None
-        for last in show_log.steps():
-            pass
+        last = deque(show_log.steps(), maxlen=1)
     finally:
         show_log.close()
-    if last is None or last.time <= 0:
+    if not last or last[0].time <= 0:
         return DEFAULT_FPS
-    return last.index / last.time
+    return last[0].index / last[0].time
 
 
 def replay_video(args: argparse.Namespace) -> int:

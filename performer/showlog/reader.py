@@ -12,7 +12,6 @@ import json
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
 from performer.showlog.format import Header, LoggedStep, ShowLogError
 
@@ -25,7 +24,8 @@ class ShowLog:
         self.problem: str | None = None  # why the log ended early, once steps() has run
         self._line = 1
         try:
-            self._file: IO[bytes] = gzip.open(path, "rb")
+            # Open for the reader's life: steps() reads on from here, close() ends it.
+            self._file = gzip.GzipFile(path, "rb")
             first = self._file.readline()
         except FileNotFoundError:
             raise ShowLogError(f"{path}: no such file") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 
 import numpy as np
@@ -62,7 +63,7 @@ def test_floats_move_along_their_curve_and_the_others_switch_where_documented() 
     frames = show.run(11)  # progress 0, 0.1, ..., 1.0
     dead = [f["ablation.dead"] for f in frames]
     assert dead[0] == 0.0 and dead[-1] == pytest.approx(0.8)
-    assert all(b >= a for a, b in zip(dead, dead[1:], strict=False)), "monotonic"
+    assert all(b >= a for a, b in itertools.pairwise(dead)), "monotonic"
     assert dead[5] == pytest.approx(0.4), "smoothstep is half way at half the time"
     assert dead[1] < 0.1 * 0.8, "eased in"
     # drift.speed has a square curve: it travels its fader position, not its value
@@ -208,7 +209,7 @@ def test_the_dead_fraction_morphs_along_the_death_order_on_screen(engine: Engine
     for _ in range(10):  # the order switches only on the last frame of the morph
         alive = engine.step().neurons.alive
         dead_sets.append(set(np.flatnonzero(~alive)))
-    assert all(a <= b for a, b in zip(dead_sets, dead_sets[1:], strict=False)), \
+    assert all(a <= b for a, b in itertools.pairwise(dead_sets)), \
         "neurons only die along the order: the face is scrubbed, never reshuffled"
 
 

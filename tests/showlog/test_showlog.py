@@ -196,7 +196,7 @@ def test_a_log_of_another_model_is_refused_in_one_line(
     writer.close()
     text = gzip.decompress(path.read_bytes()).replace(b'"sha256": "', b'"sha256": "ff', 1)
     path.write_bytes(gzip.compress(text))
-    with pytest.raises(ShowLogError, match="the show used model dcgan_faces .*pass --model"):
+    with pytest.raises(ShowLogError, match=r"the show used model dcgan_faces .*pass --model"):
         open_replay(path, None, "cpu")
 
 
