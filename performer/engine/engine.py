@@ -215,6 +215,9 @@ class Engine:
         step on (a queue), never block."""
         self._observers.append(observer)
 
+    def unobserve(self, observer: StepObserver) -> None:
+        self._observers.remove(observer)
+
     # --- the thread -----------------------------------------------------------------
     def attach(self, mailbox: Mailbox[Frame]) -> None:
         """Post frames to `mailbox`, and let control changes mark its waiting frame stale.
