@@ -66,7 +66,7 @@ def show_log_figures(session: Session, seconds: float) -> dict[str, float | int]
                      query_port=None).start()
     engine.clock = WallClock()
     engine.start(mailbox)
-    span = max(seconds, 5.0)
+    span = max(2.0 * seconds, 2.0)
     try:
         with tempfile.TemporaryDirectory() as folder:
             idle, _ = _log_bytes(session, Path(folder) / "idle.jsonl.gz", span, None, mailbox)
