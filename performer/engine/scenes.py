@@ -131,7 +131,7 @@ class SceneDirector:
                     writes["scene.recall"] = SCENE_NONE
                 changed = set()  # this frame's other changes are overridden by the scene
         writes.update(self._advance(snap, dt, changed))
-        if self.morph is None and self.pending is None and store == SCENE_NONE:
+        if self.pending is None and store == SCENE_NONE:
             active = self.book.get(recall)
             if active is not None and changed & active.values.keys():
                 writes["scene.recall"] = SCENE_NONE  # edited by hand: no longer that scene

@@ -9,7 +9,8 @@ engine, whose own automation a replay computes again) and a line that closes the
     {"f": 12, "t": 0.4, "n": "tempo.tap", "v": true, "s": "keyboard", "at": [81.02]}
     {"f": 12, "t": 0.4, "dt": 0.0333}
 
-`at` holds the times a trigger fired (tap tempo reads them). Floats are written with
+A log that stops before the show ends (its size limit) says why in a last line,
+`{"stopped": "..."}`. `at` holds the times a trigger fired (tap tempo reads them). Floats are written with
 `repr`, so they read back bit for bit.
 """
 
@@ -99,6 +100,11 @@ def change_line(index: int, time: float, name: str, value: Value, source: str,
 
 def step_line(index: int, time: float, dt: float) -> str:
     return json.dumps({"f": index, "t": time, "dt": dt}, separators=(",", ":"))
+
+
+def stopped_line(why: str) -> str:
+    """The last line of a log that stopped before the show ended (a size limit, a gap)."""
+    return json.dumps({"stopped": why})
 
 
 def file_sha256(path: Path) -> str:

@@ -58,6 +58,11 @@ class ShowLog:
                 return
             try:
                 record = json.loads(raw)
+                if not isinstance(record, dict):
+                    raise ValueError("not a record")
+                if "stopped" in record:
+                    self._end(f"the log stopped there: {record['stopped']}", expected)
+                    return
                 index = record["f"]
                 if index != expected:
                     raise ValueError(f"step {index} where step {expected} was due")

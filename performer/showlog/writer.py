@@ -19,7 +19,7 @@ from typing import IO
 
 from performer.engine.engine import Step
 from performer.params import Kind, ParamChange, Registry, Value
-from performer.showlog.format import SUFFIX, Header, change_line, step_line
+from performer.showlog.format import SUFFIX, Header, change_line, step_line, stopped_line
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ class ShowLogWriter:
 
     def _log(self, step: Step) -> None:
         if self.dropped:  # a gap: what follows would not replay
-            self._stopped = True
+            self._stop("the disk fell behind the show")
             return
         index, shown = step.index, step.time
         lines = []
@@ -154,7 +154,13 @@ class ShowLogWriter:
         if not self._stopped and self._raw.tell() > self.max_bytes:
             log.warning("show log %s reached its limit of %g MB and stops here", self.path,
                         self.max_bytes / 1e6)
-            self._stopped = True
+            self._stop(f"it reached its limit of {self.max_bytes / 1e6:g} MB")
+
+    def _stop(self, why: str) -> None:
+        """No more steps: a last line says why, so a replay can say where and why it ends."""
+        self._write(stopped_line(why))
+        self._flush()
+        self._stopped = True
 
     def _write(self, text: str) -> None:
         self._gzip.write(text.encode("utf-8") + b"\n")

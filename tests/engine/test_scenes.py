@@ -223,3 +223,14 @@ def test_observers_see_every_step_with_what_it_consumed_and_stored(engine: Engin
     assert steps[0].snapshot["scene.store"] == "scene 2"
     assert steps[0].values["scene.store"] == SCENE_NONE
     assert [s.name for s in steps[0].stored] == ["scene 2"] and steps[1].stored == ()
+
+
+def test_a_value_of_the_scene_moved_during_its_morph_shows_it_is_no_longer_that_scene() -> None:
+    show = Show(DARK, **{"scene.morph": 1.0})
+    show.step()
+    show.registry.set("scene.recall", "dark")
+    show.run(3)
+    show.registry.set("ablation.dead", 0.1, "midi")
+    frames = show.run(10)
+    assert frames[0]["scene.recall"] == SCENE_NONE
+    assert frames[-1]["output.map"] is True, "the rest of the morph goes on"

@@ -243,6 +243,8 @@ def test_a_log_stops_at_its_size_limit(fresh: tuple[AblatableGenerator, ModelSta
     steps = list(show_log.steps())
     show_log.close()
     assert 0 < len(steps) < STEPS and path.stat().st_size < 3000
+    assert show_log.problem == (f"{path}: the log stopped there: it reached its limit of "
+                                f"0.0008 MB; it replays its first {len(steps)} steps")
 
 
 def test_old_logs_are_pruned_to_the_newest(tmp_path: Path) -> None:
