@@ -9,9 +9,9 @@ engine, whose own automation a replay computes again) and a line that closes the
     {"f": 12, "t": 0.4, "n": "tempo.tap", "v": true, "s": "keyboard", "at": [81.02]}
     {"f": 12, "t": 0.4, "dt": 0.0333}
 
-A log that stops before the show ends (its size limit) says why in a last line,
-`{"stopped": "..."}`. `at` holds the times a trigger fired (tap tempo reads them). Floats are written with
-`repr`, so they read back bit for bit.
+`at` holds the times a trigger fired (tap tempo reads them). Floats are written with
+`repr`, so they read back bit for bit. A log that stops before the show ends (its size
+limit) says why in a last line, `{"stopped": "..."}`.
 """
 
 from __future__ import annotations
