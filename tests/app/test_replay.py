@@ -24,6 +24,8 @@ import pytest
 from pythonosc.udp_client import SimpleUDPClient
 
 from performer.app.replay import open_replay, replay_frames
+from performer.controls import SCENE_NONE
+from performer.showlog.reader import ShowLog
 from tests.helpers import wait_until
 
 SIZE = (320, 240)
@@ -194,7 +196,13 @@ def test_a_show_played_with_osc_and_keys_replays_pixel_exact(projector: Projecto
 
 def test_kill_9_mid_show_leaves_a_log_that_replays_up_to_the_kill(projector: Projector,
                                                                  tmp_path: Path) -> None:
+    broken = tmp_path / "show.toml"  # a bad entry costs that entry only: the show runs
+    broken.write_text('[[scene]]\nname = "a"\nablation.dead = "lots"\n\n'
+                      '[[scene]]\nname = "b"\nablation.dead = 0.9\n')
     show = LiveShow(projector, tmp_path, "--set", "drift.speed=0.5")
+    assert any(f"{broken}:3: ablation.dead: expected a number, got 'lots' (entry skipped)"
+               in line for line in show.lines), show.lines
+    show.osc.send_message("/performer/scene/recall", "b")
     time.sleep(1.0)
     show.osc.send_message("/performer/raw/ablation/dead", 0.5)
     time.sleep(2.0)  # more than a flush interval after the change
@@ -209,3 +217,8 @@ def test_kill_9_mid_show_leaves_a_log_that_replays_up_to_the_kill(projector: Pro
     assert len(frames) > 10
     values = replay.session.registry.values()
     assert values["ablation.dead"] == 0.5, "the change made a second before the kill is there"
+    assert values["scene.recall"] == SCENE_NONE, "scene b was recalled, then edited"
+    show_log = ShowLog(show.log)
+    recalls = [step.changes.get("scene.recall") for step in show_log.steps()]
+    show_log.close()
+    assert "b" in recalls, "the scene after the broken one loaded and was recalled"
