@@ -1,9 +1,10 @@
 """The per-frame loop body, and the thread that runs it.
 
 Each frame: one registry snapshot; every piece of automation (the rate moving the dead
-fraction, resets, new faces, the blackout fade, tap tempo, class and face glides) computed
-from that snapshot alone and written back to the registry once, as one batch, so feedback
-sees it; masks and latent updated; one forward pass; a frame posted to the mailbox that
+fraction, resets, new faces, the blackout fade, tap tempo, class and face glides, scene
+recalls, morphs and stores) computed from that snapshot alone and written back to the
+registry once, as one batch, so feedback sees it; the step handed to its observers (the
+show log); masks and latent updated; one forward pass; a frame posted to the mailbox that
 carries every value it was made with. Nothing else on this path allocates more than the
 image.
 """
