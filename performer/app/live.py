@@ -13,6 +13,8 @@ import logging
 import time
 
 from performer.app.output_stage import OutputStage
+from performer.app.scenes import SceneSaver, book_of, load_show
+from performer.app.show_log import start_show_log
 from performer.app.status import RateMeter, StatusLine, status_text
 from performer.control import keyboard
 from performer.control.services import start_services, stop_services
@@ -84,8 +86,12 @@ def run_live(args: argparse.Namespace) -> int:
     --seconds, for tests)."""
     started = time.perf_counter()
     headless = goes_headless(args)  # before loading anything: fail fast
-    session = open_session(args.model, args.device)
+    show = load_show(args.show)
+    session = open_session(args.model, args.device, scene_names=show.names)
     registry, engine = session.registry, session.engine
+    engine.scenes.book = book_of(show, registry.params())
+    saver = SceneSaver(show)
+    engine.observe(saver.observe)
     registry.set("output.fullscreen", args.fullscreen, "cli")
     registry.set("output.record", args.record is not None, "cli")
     apply_settings(registry, args.settings, "cli")
@@ -93,6 +99,7 @@ def run_live(args: argparse.Namespace) -> int:
     keys = KeyHandler(registry)
     display = open_display(args, headless, registry, keys)
     keys.display = display
+    show_log = start_show_log(args.show_log, session, display.framebuffer_size())
     mailbox: Mailbox[Frame] = Mailbox()
     status = StatusLine()
     meter = RateMeter()
@@ -132,6 +139,9 @@ def run_live(args: argparse.Namespace) -> int:
         stop_services(services)
         engine.stop()
         stage.close()
+        if show_log is not None:
+            show_log.close()
+        saver.close()
         status.clear()
         display.close()
     return 0
