@@ -15,11 +15,11 @@ import time
 from performer.controls import apply_settings, resolve_layer
 from performer.engine.clock import FixedClock
 from performer.engine.session import open_session
+from performer.outputs.recorder import Recorder
 from performer.params import Registry
 from performer.render.fx.setup import resolve_chain
 from performer.render.offscreen import Offscreen
 from performer.render.pipeline import Look, Pipeline
-from performer.render.recorder import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class Progress:
 
 def render_video(args: argparse.Namespace) -> int:
     effects, fx_params = resolve_chain(args.fx)
-    session = open_session(args.model, args.device, FixedClock(args.fps), fx_params)
+    session = open_session(args.model, args.device, FixedClock(args.fps), extra=fx_params)
     registry, engine = session.registry, session.engine
     layer = resolve_layer(args.layer, [layer.name for layer in session.model.layers])
     frames = max(1, math.ceil(args.seconds * args.fps - 1e-9))

@@ -16,12 +16,13 @@
     "PASSES": [
         {"TARGET": "blurX", "WIDTH": "floor($WIDTH/8.0)", "HEIGHT": "floor($HEIGHT/8.0)"},
         {"TARGET": "blurred", "WIDTH": "floor($WIDTH/8.0)", "HEIGHT": "floor($HEIGHT/8.0)"},
-        {"TARGET": "smeared", "PERSISTENT": true}
+        {}
     ]
 }*/
 
-// performer sets these (see shaders/README.md); other ISF hosts leave them at 0, where the
-// "stage" knob alone drives the look.
+// performer sets this (see the README's Effects section); other ISF hosts leave it at 0,
+// where the "stage" knob alone drives the look. The picture depends on the frame alone (no
+// TIME, no persistent buffer), so a replayed show draws the very pixels the live one did.
 uniform float performer_lost;  // fraction of the network's neurons switched off
 
 const vec3 LUMA = vec3(0.299, 0.587, 0.114);
@@ -70,6 +71,13 @@ void main() {
     vec3 soft = IMG_NORM_PIXEL(blurred, uv).rgb;
     vec3 color = mix(sharp, soft, clamp(t * 1.6 * blur, 0.0, 1.0));
 
+    // Smear: the blurred picture dragged downwards, like paint running, more as neurons go.
+    vec3 drip = vec3(0.0);
+    for (int k = 1; k <= 4; k++) {
+        drip += IMG_NORM_PIXEL(blurred, uv + vec2(0.0, 0.012 * float(k) * t)).rgb;
+    }
+    color = mix(color, drip / 4.0, smear * 0.45 * smoothstep(0.15, 0.9, t));
+
     // Ageing first: the colour drains into a faded, warm print.
     float luma = dot(color, LUMA);
     vec3 sepia = luma * vec3(1.08, 0.97, 0.80);
@@ -87,8 +95,5 @@ void main() {
     vec3 blob = WHITE_BROWN * clamp(0.25 + 2.0 * dot(soft, LUMA), 0.0, 1.05);
     color = mix(color, blob, clamp(0.9 * glow, 0.0, 1.0)) + 0.15 * glow * soft;
 
-    // Smear: last frame, dripping down, held more as the neurons go.
-    vec4 before = IMG_NORM_PIXEL(smeared, uv + vec2(0.0, 0.0015 * t));
-    float hold = smear * 0.6 * smoothstep(0.15, 0.9, t) * before.a;
-    gl_FragColor = vec4(mix(clamp(color, 0.0, 1.0), before.rgb, hold), 1.0);
+    gl_FragColor = vec4(clamp(color, 0.0, 1.0), 1.0);
 }
