@@ -13,6 +13,7 @@ import logging
 import time
 
 from performer.app.status import RateMeter, StatusLine, status_text
+from performer.app.video_feed import FrameFeed
 from performer.control import keyboard
 from performer.control.services import start_services, stop_services
 from performer.control.show import Show
@@ -66,7 +67,11 @@ def run_live(args: argparse.Namespace) -> int:
     status = StatusLine()
     meter = RateMeter()
     engine.start(mailbox)
-    services = start_services(args, Show(registry, mailbox.peek))
+    feed = FrameFeed()
+    services = start_services(args, Show(registry, mailbox.peek, lambda: meter.last, feed.status))
+    # The console's preview; until the output stage feeds it the final picture, the engine's
+    # frames do (app/video_feed.py).
+    feed.add(o for s in services for o in getattr(s, "video_outputs", ()))
     log.info("press ? for the keys")
     waiting_for_first = True
     try:
@@ -81,6 +86,8 @@ def run_live(args: argparse.Namespace) -> int:
                 log.exception("display refresh failed")
                 time.sleep(0.1)
                 continue
+            if frame is not None:
+                feed.offer(frame)
             if frame is not None and waiting_for_first:
                 waiting_for_first = False
                 log.info("first frame %.2f s after start", time.perf_counter() - started)
@@ -92,6 +99,7 @@ def run_live(args: argparse.Namespace) -> int:
             # Cap at the refresh rate where swaps do not wait (vsync off, virtual displays).
             time.sleep(max(0.0, 1.0 / display.refresh_hz - (time.perf_counter() - tick)))
     finally:
+        feed.close()
         stop_services(services)
         engine.stop()
         status.clear()
