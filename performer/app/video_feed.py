@@ -69,14 +69,14 @@ class FrameFeed:
             if not self._opened:
                 self._opened = True
                 for output in list(self.outputs):
-                    self._call(output, lambda o=output: o.open(picture.size, FPS))
+                    self._call(output, output.open, picture.size, FPS)
             for output in list(self.outputs):
-                if self._call(output, lambda o=output: o.send(picture)):
+                if self._call(output, output.send, picture):
                     self.sent[output.name] += 1
 
-    def _call(self, output: VideoOutput, action: Callable[[], None]) -> bool:
+    def _call(self, output: VideoOutput, action: Callable[..., None], *args: object) -> bool:
         try:
-            action()
+            action(*args)
             return True
         except Exception as err:
             log.error("%s is off: %s", output.name, err)

@@ -16,8 +16,8 @@ from typing import Protocol
 
 from performer.control.midi import options as midi_options
 from performer.control.osc import options as osc_options
-from performer.control.web import options as web_options
 from performer.control.show import Show
+from performer.control.web import options as web_options
 
 log = logging.getLogger(__name__)
 

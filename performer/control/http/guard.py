@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 COOKIE = "performer_token"
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
@@ -96,7 +97,7 @@ class Guard:
             return web.Response(status=403, text=f"refused: Host {host[:80]!r} is not this "
                                                  "server (use its address)\n")
         if not self.origin_allowed(origin, host):
-            return web.Response(status=403, text=f"refused: requests from {origin[:80]!r} "
+            return web.Response(status=403, text=f"refused: requests from {str(origin)[:80]!r} "
                                                  "may not control this show\n")
         if self.token is not None:
             given = self.token_given(request)
@@ -107,7 +108,7 @@ class Guard:
         return None
 
 
-def middleware(guard: Guard) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def middleware(guard: Guard) -> Middleware:
     """An aiohttp middleware applying `guard` to every request, GET and HEAD only."""
 
     @web.middleware

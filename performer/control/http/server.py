@@ -8,6 +8,7 @@ constructor, so a port in use is reported at once, before anything starts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import socket
@@ -95,11 +96,9 @@ class HttpServer:
 
     def call_soon(self, callback: Callable[..., object], *args: object) -> None:
         """Run `callback(*args)` on the server's loop (from any thread; never blocks)."""
-        if not self.loop.is_closed():
-            try:
-                self.loop.call_soon_threadsafe(callback, *args)
-            except RuntimeError:  # the loop closed in between: the server is stopping
-                pass
+        # RuntimeError: the loop closed in between (the server is stopping).
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(callback, *args)
 
     def run(self, coroutine: Coroutine[Any, Any, Any], timeout: float = 5.0) -> Any:
         """Run a coroutine on the server's loop and wait for its result (not on the loop)."""

@@ -180,7 +180,9 @@ class ListenHub:
                     continue
                 listeners = [c for c in self.clients if route.address in c.listening]
                 message = value_message(route, value) if listeners else None
-                for client in listeners if message is not None else ():
+                if message is None:
+                    continue
+                for client in listeners:
                     client.offer(route.address, message)
 
     async def _every(self, seconds: float, job: Callable[[], None]) -> None:

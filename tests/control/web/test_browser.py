@@ -197,8 +197,9 @@ class EvilPage(BaseHTTPRequestHandler):
           const ws = new WebSocket("ws://{self.target}/ws");
           ws.onopen = () => {{ window.result.opened = true; }};
           ws.onclose = () => {{ window.result.done = true; }};
-          fetch("http://{self.target}/console.json").then(r => {{ window.result.fetched = r.status; }},
-                                                       () => {{ window.result.fetched = "refused"; }});
+          fetch("http://{self.target}/console.json").then(
+            r => {{ window.result.fetched = r.status; }},
+            () => {{ window.result.fetched = "refused"; }});
         </script>""".encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html")

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import aiohttp
 import pytest
 
-from performer.control.osc.query_server import OscQueryServer
-from performer.control.osc.query import Namespace
-from performer.control.osc.routing import AddressTable
 from performer.control.osc.listen import MAX_CONNECTIONS, MAX_MESSAGE_BYTES
+from performer.control.osc.query import Namespace
+from performer.control.osc.query_server import OscQueryServer
+from performer.control.osc.routing import AddressTable
 from performer.control.show import Show
 from performer.control.web.service import WebService
 from performer.controls import make_registry
