@@ -36,6 +36,7 @@ from performer.engine.session import Session
 from performer.frame import Frame
 from performer.mailbox import Mailbox
 from performer.render.offscreen import Offscreen
+from performer.params import Value
 from performer.render.pipeline import Look, Pipeline
 
 log = logging.getLogger(__name__)
@@ -199,8 +200,10 @@ def web_figures(session: Session, seconds: float) -> dict[str, float | int]:
     try:
         figures: dict[str, float | int] = dict(
             _pipeline_rounds(session, web, seconds * 2, frames))
-        for name, value in (("ablation.rate", 0.0), ("ablation.layer", "all"),
-                            ("drift.speed", 0.0), ("output.map", False)):
+        still: tuple[tuple[str, Value], ...] = (
+            ("ablation.rate", 0.0), ("ablation.layer", "all"), ("drift.speed", 0.0),
+            ("output.map", False))
+        for name, value in still:
             registry.set(name, value)
         samples = max(50, round(LATENCY_SAMPLES * min(1.0, seconds / 3.0)))
         latencies = _latencies(web, session, samples)
