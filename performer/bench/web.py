@@ -35,8 +35,8 @@ from performer.engine.clock import WallClock
 from performer.engine.session import Session
 from performer.frame import Frame
 from performer.mailbox import Mailbox
-from performer.render.offscreen import Offscreen
 from performer.params import Value
+from performer.render.offscreen import Offscreen
 from performer.render.pipeline import Look, Pipeline
 
 log = logging.getLogger(__name__)
@@ -203,8 +203,8 @@ def web_figures(session: Session, seconds: float) -> dict[str, float | int]:
         still: tuple[tuple[str, Value], ...] = (
             ("ablation.rate", 0.0), ("ablation.layer", "all"), ("drift.speed", 0.0),
             ("output.map", False))
-        for name, value in still:
-            registry.set(name, value)
+        for name, setting in still:
+            registry.set(name, setting)
         samples = max(50, round(LATENCY_SAMPLES * min(1.0, seconds / 3.0)))
         latencies = _latencies(web, session, samples)
     finally:
