@@ -13,7 +13,7 @@ import logging
 import time
 
 from performer.app.status import RateMeter, StatusLine, status_text
-from performer.app.video_feed import FrameFeed
+from performer.control.web.feed import FrameFeed
 from performer.control import keyboard
 from performer.control.services import start_services, stop_services
 from performer.control.show import Show
@@ -70,7 +70,7 @@ def run_live(args: argparse.Namespace) -> int:
     feed = FrameFeed()
     services = start_services(args, Show(registry, mailbox.peek, lambda: meter.last, feed.status))
     # The console's preview; until the output stage feeds it the final picture, the engine's
-    # frames do (app/video_feed.py).
+    # frames do (control/web/feed.py).
     feed.add(o for s in services for o in getattr(s, "video_outputs", ()))
     log.info("press ? for the keys")
     waiting_for_first = True

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from performer.app.video_feed import FrameFeed
+from performer.control.web.feed import FrameFeed
 from performer.control.osc.service import OscService
 from performer.control.show import Show
 from performer.control.web.service import WebService

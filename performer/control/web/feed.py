@@ -1,8 +1,9 @@
-"""Hands the engine's frames to the video outputs (the console's preview) on a thread of
+"""Hands the engine's frames to video outputs (the console's preview) on a thread of
 their own, newest frame first, until the output stage does it with the final picture.
 
-This is the one place that makes `VideoFrame`s from `Frame.image`; the output stage
-replaces it whole (see the README's "Web console" section).
+This is the one place that makes `VideoFrame`s from `Frame.image`. The live loop
+(`app/live.py`) and the bench use it; the output stage replaces it whole, handing the
+same outputs the picture as the projector shows it.
 """
 
 from __future__ import annotations
