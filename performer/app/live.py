@@ -13,10 +13,10 @@ import logging
 import time
 
 from performer.app.status import RateMeter, StatusLine, status_text
-from performer.control.web.feed import FrameFeed
 from performer.control import keyboard
 from performer.control.services import start_services, stop_services
 from performer.control.show import Show
+from performer.control.web.feed import FrameFeed
 from performer.controls import apply_settings
 from performer.engine.session import open_session
 from performer.frame import Frame

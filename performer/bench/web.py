@@ -26,9 +26,9 @@ import aiohttp
 import numpy as np
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from performer.control.web.feed import FrameFeed
 from performer.bench.osc import DEAD_A, DEAD_B, REFRESH_HZ, DisplayStandIn, WatchedMailbox
 from performer.control.show import Show
+from performer.control.web.feed import FrameFeed
 from performer.control.web.service import WebService
 from performer.engine.ablation import dead_count
 from performer.engine.clock import WallClock

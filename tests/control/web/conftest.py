@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from performer.control.web.feed import FrameFeed
 from performer.control.osc.service import OscService
 from performer.control.show import Show
+from performer.control.web.feed import FrameFeed
 from performer.control.web.service import WebService
 from performer.engine.session import Session, open_session
 from performer.frame import Frame
