@@ -7,15 +7,17 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+from pythonoscquery.osc_query_browser import OSCQueryBrowser
 from pythonoscquery.osc_query_client import OSCQueryClient
 from pythonoscquery.shared.osc_access import OSCAccess
 from zeroconf import ServiceInfo
 
+from performer.control.osc.query import service_name
 from performer.control.osc.service import OscService
 from performer.control.show import Show
 from performer.controls import make_registry
 from performer.params import Kind
-from tests.helpers import LAYERS
+from tests.helpers import LAYERS, wait_until
 
 
 @pytest.fixture
@@ -53,3 +55,23 @@ def test_host_info_and_single_nodes_read_in_python_oscquery(service: OscService)
     assert info is not None and info.osc_port == service.server.port
     node = client.query_node("/performer/drift/new")
     assert node is not None and node.value == [0]
+
+
+def test_its_browser_finds_a_show_on_the_network_and_reads_the_tree() -> None:
+    """As the new user did: `--osc-host 0.0.0.0`, python-oscquery's own browser over
+    zeroconf, then its client."""
+    osc = OscService(Show(make_registry(LAYERS)), host="0.0.0.0", port=0, targets=[],
+                     query_port=0).start()
+    ours = f"{service_name(osc.server.port)}._oscjson._tcp.local."
+    browser = OSCQueryBrowser()
+    try:
+        wait_until(lambda: ours in browser.listener.oscjson_services, timeout=20.0,
+                   interval=0.1)
+        client = OSCQueryClient(browser.listener.oscjson_services[ours])
+        info = client.get_host_info()
+        assert info is not None and info.osc_port == osc.server.port
+        root = client.query_node("/")
+        assert root is not None and root.find_subnode("/performer/ablation/reset") is not None
+    finally:
+        browser.zc.close()
+        osc.stop()
