@@ -203,7 +203,7 @@ GOALS = {
     "osc_latency_p99_ms": ("OSC sent -> first frame using it, p99 (ms)", "<= 25"),
     "osc_jitter_ratio": ("frame interval p99/median, 1,000 OSC msg/s", "<= 1.5"),
     "web_pipeline_ratio": (f"pipeline fps, {CONSOLES} consoles / none", ">= 0.9"),
-    "web_latency_p99_ms": ("console fader -> first frame using it, p99 (ms)", "<= 25"),
+    "web_latency_p99_ms": ("console -> first frame using it, p99 (ms)", "<= 25"),
 }
 
 
@@ -220,7 +220,7 @@ def format_table(figures: dict[str, object]) -> str:
         "osc_dropped": "OSC datagrams dropped (queue full)",
         "web_pipeline_fps_0": "pipeline fps, no console (1920x1080)",
         f"web_pipeline_fps_{CONSOLES}": f"pipeline fps, {CONSOLES} consoles connected",
-        "web_latency_p50_ms": "console fader -> first frame using it, p50 (ms)",
+        "web_latency_p50_ms": "console -> first frame using it, p50 (ms)",
         "web_latency_samples": "console latency samples",
         **{key: label for key, (label, _) in GOALS.items()},
     }
