@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 MAX_CONNECTIONS = 16
 MAX_MESSAGE_BYTES = 64 * 1024  # a WebSocket message larger than this closes the connection
+PUBLISH_INTERVAL_S = 1 / 60  # changes go out at most once a 60 Hz refresh (newest wins)
 STATE_INTERVAL_S = 0.1  # how often listened state paths (fps, living neurons) are read
 TREE_INTERVAL_S = 1.0  # how often the tree is compared for PATH_CHANGED
 READABLE = (1, 3)
@@ -137,6 +138,7 @@ class ListenHub:
         self._tasks: list[asyncio.Task[None]] = []
         self._unsubscribe: Callable[[], None] | None = None
         self._state_sent: dict[str, float | int] = {}
+        self._published_at = -PUBLISH_INTERVAL_S
         self._shape: dict[str, Node] = {}
 
     # --- lifetime (aiohttp on_startup / on_cleanup) ----------------------------------
@@ -167,7 +169,15 @@ class ListenHub:
             self._changes[change.name] = change.value
         if first:
             with contextlib.suppress(RuntimeError):  # the loop closed: the server stopped
-                loop.call_soon_threadsafe(self._publish_changes)
+                loop.call_soon_threadsafe(self._publish_soon)
+
+    def _publish_soon(self) -> None:
+        """Publish now, or one interval after the last time: the engine's automation
+        changes values every frame (hundreds a second) and a screen shows 60."""
+        assert self._loop is not None
+        when = max(self._loop.time(), self._published_at + PUBLISH_INTERVAL_S)
+        self._published_at = when
+        self._loop.call_at(when, self._publish_changes)
 
     def _publish_changes(self) -> None:
         with self._changes_lock:

@@ -206,3 +206,21 @@ def test_the_oscquery_port_refuses_a_browser_from_another_site() -> None:
         asyncio.run(run())
     finally:
         query.stop()
+
+
+def test_a_burst_of_changes_arrives_coalesced_ending_on_the_newest(web: WebService) -> None:
+    """The engine's automation moves values every frame; a client gets the newest value at
+    most once a refresh, not a backlog."""
+    registry = registry_of(web)
+
+    async def run() -> None:
+        client = await Client.open(url(web))
+        await client.command("LISTEN", DEAD)
+        await client.read_until(lambda c: c.last(DEAD) is not None)
+        for i in range(1, 1001):
+            registry.set("ablation.dead", i / 1000, "engine")
+        await client.read_until(lambda c: c.last(DEAD) == pytest.approx(1.0))
+        assert len([a for a, _ in client.values if a == DEAD]) < 100
+        await client.close()
+
+    asyncio.run(run())
