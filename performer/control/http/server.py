@@ -23,6 +23,17 @@ log = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 2.0
 
 
+def local_address() -> str:
+    """This machine's address on the default route (no packet is sent): where other
+    machines on the venue network reach a server listening on every interface."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed, only selects an interface
+            return str(probe.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+
+
 class HttpServerError(OSError):
     """The TCP port cannot be opened."""
 

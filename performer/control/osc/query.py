@@ -18,6 +18,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from performer.control.http.server import local_address
 from performer.control.osc.routing import AddressTable, Route, feedback_value
 from performer.control.osc.state import FrameState, StateNode
 from performer.params import Kind, Registry, Value
@@ -185,7 +186,7 @@ def advertise(host: str, osc_port: int, http_port: int) -> Callable[[], None] | 
     except ImportError:
         log.debug("zeroconf is not installed: OSCQuery is not advertised")
         return None
-    address = host if host not in ("0.0.0.0", "") else _local_address()
+    address = host if host not in ("0.0.0.0", "") else local_address()
     name = service_name(osc_port)
     try:
         infos = [
@@ -222,13 +223,3 @@ def advertise(host: str, osc_port: int, http_port: int) -> Callable[[], None] | 
                 log.debug("zeroconf shutdown: %s", err)
 
     return undo
-
-
-def _local_address() -> str:
-    """This machine's address on the default route (no packet is sent)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed, only selects an interface
-            return str(probe.getsockname()[0])
-        except OSError:
-            return "127.0.0.1"

@@ -17,7 +17,7 @@ from importlib import resources
 from aiohttp import web
 
 from performer.control.http.guard import Guard, is_loopback, middleware
-from performer.control.http.server import HttpServer, bind
+from performer.control.http.server import HttpServer, bind, local_address
 from performer.control.osc.listen import ListenHub
 from performer.control.osc.query import Namespace
 from performer.control.osc.routing import AddressTable
@@ -103,7 +103,7 @@ class WebService:
     @property
     def url(self) -> str:
         host = self.server.host
-        shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # a wildcard: show loopback
+        shown = local_address() if host in ("0.0.0.0", "") else host  # where a tablet looks
         shown = f"[{shown}]" if ":" in shown else shown
         query = f"?token={self.token}" if self.token else ""
         return f"http://{shown}:{self.server.port}/{query}"

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from performer.control.http.guard import Guard, host_name
-from performer.control.http.server import HttpServerError
+from performer.control.http.server import HttpServerError, local_address
 from performer.control.show import Show
 from performer.control.web.service import WebService
 from performer.controls import make_registry
@@ -77,7 +77,7 @@ def test_nothing_but_its_own_files_is_served(local: WebService) -> None:
 
 def test_on_the_network_the_token_is_asked(network: WebService) -> None:
     port = network.server.port
-    assert network.url == f"http://127.0.0.1:{port}/?token=s3cret"
+    assert network.url == f"http://{local_address()}:{port}/?token=s3cret"  # for a tablet
     status, body, _ = fetch(f"http://127.0.0.1:{port}/")
     assert status == 401 and "token" in body
     assert fetch(f"http://127.0.0.1:{port}/?token=wrong")[0] == 401
