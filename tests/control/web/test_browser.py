@@ -180,7 +180,8 @@ def test_screenshots_at_laptop_and_phone_sizes(live: LiveShow, browser: Browser)
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     phone.tap('[data-param="output.map"] button')
     wait_until(lambda: live.registry.value("output.map") is False)  # was on (two browsers)
-    phone.screenshot(path=str(ARTIFACTS / "console-phone.png"))  # what the phone shows
+    phone.evaluate("window.scrollTo(0, 0)")
+    phone.screenshot(path=str(ARTIFACTS / "console-phone.png"))  # the phone's first screen
     phone.context.close()
     for name in ("console-laptop.png", "console-phone.png"):
         assert (ARTIFACTS / name).stat().st_size > 10_000
