@@ -46,7 +46,8 @@ def design_lowpass(numtaps: int, cutoff: float, width: float, fs: float,
         taps = normalized * np.sinc(normalized * m) * window
         return torch.as_tensor(taps / taps.sum(), dtype=torch.float32)
     x = (np.arange(numtaps) - (numtaps - 1) / 2) / fs
-    r = torch.as_tensor(np.hypot(*np.meshgrid(x, x)), dtype=torch.float64)
+    # On the CPU explicitly: a network is also built on the meta device, to check shapes.
+    r = torch.as_tensor(np.hypot(*np.meshgrid(x, x)), dtype=torch.float64, device="cpu")
     jinc = torch.special.bessel_j1(2 * cutoff * (math.pi * r)) / (math.pi * r)
     taps2d = jinc.numpy() * np.outer(window, window)
     return torch.as_tensor(taps2d / taps2d.sum(), dtype=torch.float32)
