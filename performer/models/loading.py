@@ -116,21 +116,21 @@ def import_checkpoint(path: Path) -> tuple[AblatableGenerator, Path]:
             return model, target
         except ModelError as err:  # a damaged cache is converted again, never fatal
             log.warning("ignoring the damaged converted model (%s)", err)
-    model: StyleGAN2Generator | StyleGAN3Generator
-    if path.suffix == ".pkl":
-        checkpoint = read_nvlabs_pickle(path)
-        if checkpoint.family == "stylegan3":
-            config = stylegan3_checkpoint.config_from(checkpoint.init_kwargs, path)
-            model = stylegan3_checkpoint.build_generator(config, checkpoint.tensors, path)
-        else:
-            model = build_generator(config_from(checkpoint.init_kwargs, path),
-                                    checkpoint.tensors, path)
-    else:
+    converted = convert(path)
+    written = write_cache(converted, converted.config.to_dict(), target, path, digest)
+    return converted, target if written else path
+
+
+def convert(path: Path) -> StyleGAN2Generator | StyleGAN3Generator:
+    """Our generator from a checkpoint: an NVlabs pickle of either family, or rosinality's."""
+    if path.suffix != ".pkl":
         init_kwargs, tensors = read_rosinality(path)
-        model = build_generator(config_from(init_kwargs, path), tensors, path, (W_AVG,))
-    written = write_cache(model, model.config.to_dict(), target, path, digest)
-    weights = target if written else path
-    return model, weights
+        return build_generator(config_from(init_kwargs, path), tensors, path, (W_AVG,))
+    checkpoint = read_nvlabs_pickle(path)
+    if checkpoint.family == "stylegan3":
+        config = stylegan3_checkpoint.config_from(checkpoint.init_kwargs, path)
+        return stylegan3_checkpoint.build_generator(config, checkpoint.tensors, path)
+    return build_generator(config_from(checkpoint.init_kwargs, path), checkpoint.tensors, path)
 
 
 def load_model(spec: str | None, device: torch.device) -> AblatableGenerator:

@@ -49,7 +49,8 @@ def test_a_snapshot_loads_and_reproduces_nvlabs_image(folder: Path, variant: str
         assert (generate(model, ref) - ref.image_plain).abs().max() <= TOLERANCE
         model.set_transform(*ref.transform)
         assert (generate(model, ref) - ref.image).abs().max() <= TOLERANCE
-    converted = list((folder / "cache" / "performer" / "models").glob(f"stylegan3-{variant}-*.safetensors"))
+    cache = folder / "cache" / "performer" / "models"
+    converted = list(cache.glob(f"stylegan3-{variant}-*.safetensors"))
     assert len(converted) == 1 and model.weights_path == converted[0]
     assert not any(name in sys.modules for name in STAND_INS)
 

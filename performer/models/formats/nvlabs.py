@@ -1,6 +1,6 @@
 """Reads NVlabs StyleGAN2 and StyleGAN3 pickles without running any code they carry.
 
-Their snapshots (stylegan2-ada-pytorch and stylegan3 alike) (`network-snapshot-*.pkl`) are a plain pickle of
+Their snapshots (`network-snapshot-*.pkl`, both repositories) are a plain pickle of
 `dict(G, D, G_ema, augment_pipe, training_set_kwargs)`. Each network object is stored as a
 call to `torch_utils.persistence._reconstruct_persistent_obj(meta)`, and their own loader
 `exec`s the Python source in `meta['module_src']` to rebuild the class. We never do that:

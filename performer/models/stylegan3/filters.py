@@ -67,20 +67,16 @@ def depthwise_kernels(taps: Tensor, channels: int, gain: float) -> tuple[Tensor,
 
 def upsample(x: Tensor, kernels: tuple[Tensor, ...], factor: int,
              padding: tuple[int, int, int, int]) -> Tensor:
-    """Zero insertion by `factor`, zero padding (negative = crop) and the filter, as
-    transposed convolutions: (N, C, H, W) -> (N, C, H*factor + pads - K + 1, ...)."""
+    """Zero insertion by `factor`, zero padding (negative = crop) and the separable filter
+    (NVlabs' up filters always are), as two transposed convolutions, rows then columns:
+    (N, C, H, W) -> (N, C, H*factor + pads - K + 1, ...)."""
     channels = x.shape[1]
     x0, x1, y0, y1 = padding
-    if len(kernels) == 2:  # separable: rows then columns
-        row, column = (k.flip(2, 3).to(x.dtype) for k in kernels)
-        x = F.conv_transpose2d(x, row, stride=(1, factor), groups=channels)
-        x = _crop(x, 0, 0, *_transposed_pads(row.shape[3], factor, x0, x1))
-        x = F.conv_transpose2d(x, column, stride=(factor, 1), groups=channels)
-        return _crop(x, *_transposed_pads(column.shape[2], factor, y0, y1), 0, 0)
-    kernel = kernels[0].flip(2, 3).to(x.dtype)
-    x = F.conv_transpose2d(x, kernel, stride=factor, groups=channels)
-    size = kernel.shape[2]
-    return _crop(x, *_transposed_pads(size, factor, y0, y1), *_transposed_pads(size, factor, x0, x1))
+    row, column = (k.flip(2, 3).to(x.dtype) for k in kernels)
+    x = F.conv_transpose2d(x, row, stride=(1, factor), groups=channels)
+    x = _crop(x, 0, 0, *_transposed_pads(row.shape[3], factor, x0, x1))
+    x = F.conv_transpose2d(x, column, stride=(factor, 1), groups=channels)
+    return _crop(x, *_transposed_pads(column.shape[2], factor, y0, y1), 0, 0)
 
 
 def _transposed_pads(taps: int, factor: int, before: int, after: int) -> tuple[int, int]:

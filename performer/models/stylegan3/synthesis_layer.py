@@ -115,8 +115,9 @@ class SynthesisLayer(nn.Module):
         for kind, gain in (("up", self.spec.up_factor**2), ("down", 1.0)):
             taps = getattr(self, f"{kind}_filter", None)
             if taps is not None:  # the checkpoint's filters, as depthwise kernels
-                for name, kernel in zip(getattr(self, f"_{kind}_kernel_names"),
-                                        depthwise_kernels(taps, self.out_channels, gain)):
+                kernels = depthwise_kernels(taps, self.out_channels, gain)
+                names = getattr(self, f"_{kind}_kernel_names")
+                for name, kernel in zip(names, kernels, strict=True):
                     getattr(self, name).copy_(kernel)
 
     def _kernel_buffers(self, kind: str, taps: Tensor | None, gain: float) -> tuple[str, ...]:
