@@ -20,12 +20,14 @@ _NOT_IN_STYLEGAN3 = ("model.noise", "model.noise_mode")
 TRANSFORM_PARAMS = [
     Param("model.translate_x", Kind.FLOAT, 0.0,
           "StyleGAN3 only: moves the picture sideways, in image widths (the input's Fourier "
-          "features move, so nothing sticks to the frame).", minimum=-1.0, maximum=1.0),
+          "features move, so nothing sticks to the frame).", unit="widths", minimum=-1.0,
+          maximum=1.0),
     Param("model.translate_y", Kind.FLOAT, 0.0,
-          "StyleGAN3 only: moves the picture up or down, in image heights.",
+          "StyleGAN3 only: moves the picture up or down, in image heights.", unit="heights",
           minimum=-1.0, maximum=1.0),
     Param("model.rotate", Kind.FLOAT, 0.0,
-          "StyleGAN3 only: turns the picture, in degrees.", minimum=-180.0, maximum=180.0),
+          "StyleGAN3 only: turns the picture, in degrees.", unit="degrees", minimum=-180.0,
+          maximum=180.0),
 ]
 
 
