@@ -16,7 +16,10 @@ import time
 
 import torch
 
+from performer.bench import outputs as outputs_bench
+from performer.bench.fx import format_fx, fx_figures
 from performer.bench.osc import LATENCY_SAMPLES, osc_figures
+from performer.bench.show_log import format_show_log, show_log_figures
 from performer.bench.timing import interleaved, timed_forward, without_masks
 from performer.engine.clock import WallClock
 from performer.engine.session import Session, open_session
@@ -127,13 +130,24 @@ def run_bench(args: argparse.Namespace) -> int:
     figures.update(display)
     figures["pipeline_ratio"] = ratio
     figures["start_to_first_frame_s"] = start_to_first_frame(args.model, args.device)
+    log.info("measuring each bundled effect at 1920x1080, chain off and on...")
+    fx_rows = fx_figures(session, args.seconds)
+    figures["fx"] = fx_rows
     log.info("measuring OSC latency (up to %d samples) and jitter under a flood...",
              LATENCY_SAMPLES)
     figures.update(osc_figures(session, args.seconds))
+    log.info("measuring the show log's growth under 1,000 OSC messages a second...")
+    figures.update(show_log_figures(session, args.seconds))
     log.info("measuring MIDI latency over a JACK dummy server...")
     figures.update(midi_latency(args.model, args.device))
+    log.info("measuring the outputs at %dx%d: read-back, NDI, recording (%.0f s)...",
+             *BENCH_SIZE, args.seconds)
+    figures.update(outputs_bench.measure(session, args.seconds))
     print(format_table(figures))
     print(format_midi(figures))
+    print(outputs_bench.format_outputs(figures))
+    print(format_show_log(figures))
+    print(format_fx(fx_rows))
     rows = stylegan_rows(args, session)
     if rows:
         figures["stylegan_random_weights"] = rows
