@@ -16,10 +16,11 @@ from performer.control.audio.track import Track
 from performer.controls import apply_settings, fill_routes, resolve_layer
 from performer.engine.clock import FixedClock
 from performer.engine.session import open_session
+from performer.outputs.recorder import Recorder
 from performer.params import Registry
+from performer.render.fx.setup import resolve_chain
 from performer.render.offscreen import Offscreen
 from performer.render.pipeline import Look, Pipeline
-from performer.render.recorder import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,8 @@ def render_video(args: argparse.Namespace) -> int:
     track = Track.load(args.audio) if args.audio is not None else None  # bad file: fail first
     seconds = args.seconds if args.seconds is not None else (
         track.duration if track is not None else DEFAULT_SECONDS)
-    session = open_session(args.model, args.device, FixedClock(args.fps))
+    effects, fx_params = resolve_chain(args.fx)
+    session = open_session(args.model, args.device, FixedClock(args.fps), extra=fx_params)
     registry, engine = session.registry, session.engine
     layer = resolve_layer(args.layer, [layer.name for layer in session.model.layers])
     frames = max(1, math.ceil(seconds * args.fps - 1e-9))
@@ -82,7 +84,7 @@ def render_video(args: argparse.Namespace) -> int:
     progress = Progress(frames)
     with Offscreen(args.size) as target, Recorder(args.out, args.size, args.fps, args.codec,
                                                   audio=args.audio) as rec:
-        pipeline = Pipeline(target.ctx, face_shader=args.shader)
+        pipeline = Pipeline(target.ctx, face_shader=args.shader, fx=effects)
         for index in range(frames):
             if track is not None:  # the sound's features at this frame's time
                 registry.apply(track.changes(index, args.fps))

@@ -7,6 +7,7 @@ import sys
 import time
 from typing import TextIO
 
+from performer.controls import SCENE_NONE
 from performer.frame import Frame
 
 
@@ -23,6 +24,7 @@ def status_text(frame: Frame | None, display_fps: float) -> str:
         f" | layer {v['ablation.layer']} order {v['ablation.order']} fill {v['ablation.fill']}"
         f" | drift {v.float('drift.speed'):.2f} face {frame.face_seed}"
         f"{' frozen' if v.bool('drift.freeze') else ''}"
+        f"{'' if v.str('scene.recall') == SCENE_NONE else ' | scene ' + v.str('scene.recall')}"
     )
 
 
@@ -58,6 +60,7 @@ class RateMeter:
     def __init__(self) -> None:
         self._count = 0
         self._since = time.perf_counter()
+        self.last = 0.0  # the rate the last report gave (for readers on other threads)
 
     def count(self) -> None:
         self._count += 1
@@ -65,5 +68,5 @@ class RateMeter:
     def rate(self) -> float:
         now = time.perf_counter()
         rate = self._count / max(now - self._since, 1e-6)
-        self._count, self._since = 0, now
+        self._count, self._since, self.last = 0, now, rate
         return rate

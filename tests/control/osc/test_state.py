@@ -10,6 +10,7 @@ import pytest
 from performer.control.osc.state import STATE, FrameState, state_nodes
 from performer.engine.engine import Engine
 from performer.frame import EngineFigures, Frame
+from performer.video import OutputFigures
 from tests.helpers import LAYERS
 
 EngineFactory = Callable[..., Engine]
@@ -47,10 +48,24 @@ def test_sources_and_modulated_values_come_from_the_frame(
     engine = engine_factory({"route.1.source": "lfo1", "route.1.target": "drift.speed",
                              "route.1.depth": 0.5, "lfo.1.shape": "square"})
     frame = engine.step()
-    state = FrameState(LAYERS, lambda: frame, ("off", "drift.speed", "output.blackout"))
+    state = FrameState(LAYERS, lambda: frame, targets=("off", "drift.speed", "output.blackout"))
     values = state.read()
     assert values[f"{STATE}/source/lfo1"] == 1.0  # square: on for the first half cycle
     assert values[f"{STATE}/source/show/alive"] == 1.0
     assert values[f"{STATE}/modulated/drift/speed"] == pytest.approx(1.0)  # 0 + 0.5 × 2
     assert f"{STATE}/modulated/output/blackout" not in values  # no route moves it
     assert engine.registry.value("drift.speed") == 0.0  # the base stays
+
+
+def test_each_outputs_fps_and_drops_are_published(engine_factory: EngineFactory) -> None:
+    figures = [OutputFigures("ndi", 29.5, 300, 2), OutputFigures("record", 30.0, 310, 0)]
+    now: list[list[OutputFigures]] = [figures[:1]]
+    frame = engine_factory().step()
+    state = FrameState(LAYERS, lambda: frame, lambda: now[-1])
+    listed = [node.address for node in state.nodes]
+    assert listed[-2:] == [f"{STATE}/output/ndi/fps", f"{STATE}/output/ndi/dropped"]
+    values = state.read()
+    assert values[f"{STATE}/output/ndi/fps"] == 29.5
+    assert values[f"{STATE}/output/ndi/dropped"] == 2
+    now.append(figures)  # a recording started during the show is sent too
+    assert state.read()[f"{STATE}/output/record/fps"] == 30.0
