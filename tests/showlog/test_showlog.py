@@ -150,7 +150,7 @@ def test_a_truncated_log_replays_up_to_where_it_ends(
     _, writer = live_show(fresh, path)
     writer.close()
     data = path.read_bytes()
-    path.write_bytes(data[: len(data) * 2 // 3])
+    path.write_bytes(data[:-100])  # the end cut off (the header, every parameter, is most)
     show_log = ShowLog(path)
     steps = list(show_log.steps())
     show_log.close()
