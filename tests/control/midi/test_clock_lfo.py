@@ -83,5 +83,5 @@ def test_synced_lfo_is_phase_locked_to_midi_clock(
     lags = np.array([(beat - phase + 0.5) % 1.0 - 0.5
                      for (_, phase), beat in zip(seen, beats, strict=True)
                      if beat >= 4.0 and beat % 4.0 < 1.0])
-    assert len(lags) > 20
+    assert len(lags) > 10  # frames in the first beat of bars 2-4, even on a busy machine
     assert 0.0 <= float(np.median(lags)) < 0.2, lags  # of a beat (80 ms here)
