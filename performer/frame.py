@@ -74,6 +74,18 @@ class EngineFigures:
 
 
 @dataclass(frozen=True)
+class ModelStatus:
+    """The model on screen as of this frame, for the status line: which one, what it holds in
+    memory, whether its statistics are still being measured, and any note about a model
+    asked for (still loading, or failed)."""
+
+    name: str = ""
+    memory_mb: float = 0.0
+    statistics: str = "ready"  # or what stands in for what is still being measured
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Frame:
     """One generated image and the state it was made with.
 
@@ -90,6 +102,7 @@ class Frame:
     values: Snapshot
     figures: EngineFigures = EngineFigures()
     fade: Fade | None = None  # a blackout fade under way
+    model: ModelStatus = ModelStatus()
 
     @property
     def blackout(self) -> float:

@@ -36,9 +36,10 @@ def parse_setting(text: str) -> tuple[str, str]:
 
 
 def _common(parser: argparse.ArgumentParser, settings: bool = False) -> None:
-    parser.add_argument("--model", default=None, metavar="M",
+    parser.add_argument("--model", dest="models", action="append", default=[], metavar="M",
                         help="model name, or a .safetensors, StyleGAN2 .pkl (NVlabs) or .pt "
-                             f"(rosinality) file (default: {BUILTIN})")
+                             f"(rosinality) file (default: {BUILTIN}); repeat it to load "
+                             "several and switch with model.select (run and layers)")
     parser.add_argument("--device", default=None, metavar="D",
                         help="cpu, cuda, cuda:N or mps (default: the fastest present)")
     if settings:
@@ -119,11 +120,16 @@ def cmd_layers(args: argparse.Namespace) -> int:
     from performer.models.device import choose_device
     from performer.models.loading import load_model
 
-    model = load_model(args.model, choose_device(args.device))
-    print(f"{'#':>2}  {'layer':<12} {'neurons':>7}  size")
-    for i, layer in enumerate(model.layers):
-        print(f"{i:>2}  {layer.name:<12} {layer.channels:>7}  {layer.height}x{layer.width}")
-    print(f"    {'total':<12} {model.neuron_count:>7}")
+    device = choose_device(args.device)
+    for spec in args.models or [None]:
+        model = load_model(spec, device)
+        if len(args.models) > 1:
+            print(f"{model.name}:")
+        print(f"{'#':>2}  {'layer':<12} {'neurons':>7}  size")
+        for i, layer in enumerate(model.layers):
+            print(f"{i:>2}  {layer.name:<12} {layer.channels:>7}  {layer.height}x{layer.width}")
+        memory = model.memory_bytes() / 2**20
+        print(f"    {'total':<12} {model.neuron_count:>7}  ({memory:.1f} MB in memory)")
     return 0
 
 
@@ -133,6 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="performer: %(message)s",
     )
+    if hasattr(args, "models"):  # the first model; `run` and `layers` take them all
+        args.model = args.models[0] if args.models else None
+        if len(args.models) > 1 and args.command in ("render", "bench"):
+            log.warning("%s uses the first model only (%s)", args.command, args.model)
     try:
         if args.command == "layers":
             return cmd_layers(args)

@@ -54,7 +54,7 @@ def run_live(args: argparse.Namespace) -> int:
     """Open the window, start the engine, and loop until quit (or --seconds, for tests)."""
     started = time.perf_counter()
     require_display()  # before loading anything: fail fast
-    session = open_session(args.model, args.device)
+    session = open_session(args.models or None, args.device)
     registry, engine = session.registry, session.engine
     registry.set("output.fullscreen", args.fullscreen, "cli")
     apply_settings(registry, args.settings, "cli")
@@ -94,6 +94,7 @@ def run_live(args: argparse.Namespace) -> int:
     finally:
         stop_services(services)
         engine.stop()
+        session.close()
         status.clear()
         display.close()
     return 0

@@ -66,6 +66,7 @@ class Progress:
 
 def render_video(args: argparse.Namespace) -> int:
     session = open_session(args.model, args.device, FixedClock(args.fps))
+    session.settle()  # finished statistics: the same video on every run
     registry, engine = session.registry, session.engine
     layer = resolve_layer(args.layer, [layer.name for layer in session.model.layers])
     frames = max(1, math.ceil(args.seconds * args.fps - 1e-9))

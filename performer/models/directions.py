@@ -16,11 +16,18 @@ knobs on every machine.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
 from performer.models.base import AblatableGenerator, DirectionBasis, has_w_space
+from performer.models.stats import cached, save_cached, weights_key
+
+log = logging.getLogger(__name__)
+
+VERSION = "1"
 
 COUNT = 8  # drift.direction.1 .. drift.direction.8
 CANDIDATES = 16  # eigenvectors whose effect is measured
@@ -107,3 +114,34 @@ def find_directions(model: AblatableGenerator, count: int = COUNT) -> Directions
     keep = effects.argsort(descending=True)[:count]
     return Directions(candidates[keep].contiguous(), scales[keep].contiguous(),
                       effects[keep].contiguous(), basis.space)
+
+
+def directions_filename(weights: Path) -> str:
+    """Cached beside the statistics, under the same key (the weights' sha256 prefix)."""
+    return f"{weights_key(weights)}.directions.v{VERSION}.safetensors"
+
+
+def cached_directions(model: AblatableGenerator, weights: Path) -> Directions | None:
+    basis = model.direction_basis()
+    tensors = cached(weights, directions_filename(weights)) if basis is not None else None
+    if basis is None or tensors is None:
+        return None
+    try:
+        directions = Directions.from_tensors(tensors, basis.space)
+    except KeyError as err:
+        log.warning("ignoring malformed directions for %s (%s)", weights.name, err)
+        return None
+    if directions.vectors.shape[1:] != basis.weight.shape[1:]:
+        log.warning("ignoring directions for %s: they do not fit the model", weights.name)
+        return None
+    return directions
+
+
+def load_or_find(model: AblatableGenerator, weights: Path) -> Directions | None:
+    """Cached directions for these weights, found and cached on first use."""
+    directions = cached_directions(model, weights)
+    if directions is None:
+        directions = find_directions(model)
+        if directions is not None:
+            save_cached(directions.to_tensors(), directions_filename(weights))
+    return directions
