@@ -155,16 +155,15 @@ class Engine:
     def _step(self) -> Frame:
         if self._mailbox is not None:
             self._mailbox.clear_wake()  # changes until now are in this snapshot
-        snap = self.registry.snapshot()
+        taken = self.registry.snapshot()
         dt = self.clock.tick()
         self.time += dt
         index, self.index = self.index, self.index + 1  # time and index advance together
-        switched = self._select(snap)
-        if switched:
-            snap = Snapshot({**snap.data, **switched}, snap.fired_at)
+        switched = self._select(taken)  # a new model brings back its own ablation values
+        snap = Snapshot({**taken.data, **switched}, taken.fired_at) if switched else taken
         self.slot.refresh()
         writes = {**switched, **self.automate(snap, dt)}
-        self.registry.write_back(writes, snap, source=ENGINE)
+        self.registry.write_back(writes, taken, source=ENGINE)
         values = Snapshot({**snap.data, **writes}, snap.fired_at)
 
         self.ablation.seed_noise(index)

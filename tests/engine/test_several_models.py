@@ -1,0 +1,126 @@
+"""Several models in one show: model.select switches (each model with its own ablation
+state), a model still loading is waited for, a failing one leaves the show as it is, and a
+switch under a running engine never stalls a frame."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+
+from performer.controls import make_registry, model_choice
+from performer.engine.background import Background
+from performer.engine.clock import FixedClock
+from performer.engine.engine import Engine
+from performer.engine.session import load_another, open_session
+from performer.frame import Frame
+from performer.mailbox import Mailbox
+from performer.models.base import AblatableGenerator
+from performer.models.stats import ModelStats
+from tests.helpers import layer_names, wait_until
+
+CPU = torch.device("cpu")
+STALL_MS = 100.0  # a correctness bound (the built-in model draws a frame in ~10 ms)
+
+
+@pytest.fixture
+def show(model: AblatableGenerator, stats: ModelStats) -> Iterator[tuple[Engine, Background]]:
+    """An engine on the built-in model whose registry offers it and a second one, 'other'."""
+    registry = make_registry(layer_names(model), [model_choice([model.name, "other"])])
+    background = Background()
+    yield Engine(model, stats, registry, FixedClock(30.0)), background
+    background.stop()
+
+
+def test_a_model_still_loading_is_announced_and_waited_for(
+        show: tuple[Engine, Background], model: AblatableGenerator) -> None:
+    engine, background = show
+    gate = threading.Event()
+    background.submit(gate.wait)  # the load below cannot start until the gate opens
+    background.submit(lambda: load_another(engine, None, "other", CPU, background))
+    engine.registry.set("model.select", "other")
+    waiting = engine.step()
+    assert waiting.model.name == model.name
+    assert waiting.model.note == f"other is loading; {model.name} stays until it is ready"
+    gate.set()
+    assert background.idle(120.0)
+    shown = engine.step()
+    assert shown.model.name == "other" and shown.model.note == ""
+    assert shown.values.str("model.select") == "other"
+    assert shown.model.memory_mb > 1.0
+
+
+def test_each_model_keeps_its_own_ablation_state(
+        show: tuple[Engine, Background], model: AblatableGenerator) -> None:
+    engine, background = show
+    load_another(engine, None, "other", CPU, background)
+    registry = engine.registry
+    registry.set("ablation.dead", 0.5)
+    assert engine.step().neurons.alive_count == model.neuron_count // 2
+    registry.set("model.select", "other")
+    fresh = engine.step()
+    assert fresh.model.name == "other" and fresh.dead == 0.0
+    assert fresh.neurons.alive_count == model.neuron_count
+    assert registry.value("ablation.dead") == 0.0  # written back: feedback hears it
+    registry.set("ablation.dead", 0.25)
+    engine.step()
+    registry.set("model.select", model.name)
+    back = engine.step()
+    assert back.model.name == model.name and back.dead == 0.5
+    assert back.neurons.alive_count == model.neuron_count // 2
+    registry.set("model.select", "other")
+    assert engine.step().dead == 0.25
+
+
+def test_a_model_that_fails_to_load_is_one_line_and_the_show_stays(
+        show: tuple[Engine, Background], model: AblatableGenerator, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    engine, background = show
+    missing = tmp_path / "gone.pkl"
+    with caplog.at_level(logging.ERROR):
+        load_another(engine, str(missing), "other", CPU, background)
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and str(missing) in errors[0] and "\n" not in errors[0]
+    engine.registry.set("model.select", "other")
+    frame = engine.step()
+    assert frame.model.name == model.name
+    assert frame.values.str("model.select") == model.name
+    assert engine.registry.value("model.select") == model.name
+
+
+def test_switching_under_a_running_engine_never_stalls_a_frame() -> None:
+    session = open_session([None, None], "cpu")
+    names = session.registry.param("model.select").choices
+    assert names == ("dcgan_faces", "dcgan_faces-2")
+    assert session.settle(120.0)  # loaded and measured: what remains is the switch itself
+    engine, registry = session.engine, session.registry
+    mailbox: Mailbox[Frame] = Mailbox()
+    frames: list[tuple[float, str]] = []
+    engine.start(mailbox, max_wait=0.005)
+    try:
+        def take_until(name: str) -> None:
+            def shown() -> bool:
+                frame = mailbox.take(timeout=0.05)
+                if frame is not None:
+                    frames.append((time.perf_counter(), frame.model.name))
+                return bool(frames) and frames[-1][1] == name
+            wait_until(shown)
+
+        take_until(names[0])
+        for switch in range(6):
+            take_until(names[switch % 2])
+            registry.set("model.select", names[(switch + 1) % 2])
+            take_until(names[(switch + 1) % 2])
+    finally:
+        engine.stop()
+        session.close()
+    gaps = [(later - earlier) * 1000.0
+            for (earlier, before), (later, after) in zip(frames, frames[1:])
+            if before != after]
+    assert len(gaps) == 6
+    assert max(gaps) < STALL_MS, gaps
