@@ -106,7 +106,8 @@ class Ablation:
         if order == "importance" and self._importance is not None:
             # measured effect on the image: comparable across layers
             return target[np.argsort(self._importance[target], kind="stable")]
-        if order in ("magnitude", "importance"):  # activation scales differ per layer: rank within the layer
+        if order in ("magnitude", "importance"):  # importance: until it is measured
+            # activation scales differ per layer: rank within the layer
             layer_of = np.searchsorted(self.offsets, target, side="right") - 1
             relative = np.empty(len(target))
             for layer in np.unique(layer_of):

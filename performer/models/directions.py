@@ -17,8 +17,10 @@ knobs on every machine.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import torch
 
@@ -80,7 +82,8 @@ def sample_space(model: AblatableGenerator, count: int, seed: int, space: str) -
 def draw(model: AblatableGenerator, latent: torch.Tensor, space: str) -> torch.Tensor:
     """Images for latents in `space`, as the engine draws them."""
     if space == "w":
-        return model.synthesize_w(latent)  # type: ignore[attr-defined, no-any-return]
+        synthesize_w = cast(Callable[[torch.Tensor], torch.Tensor], model.synthesize_w)
+        return synthesize_w(latent)
     return model(latent)
 
 

@@ -4,6 +4,7 @@ switch under a running engine never stalls a frame."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -120,7 +121,7 @@ def test_switching_under_a_running_engine_never_stalls_a_frame() -> None:
         engine.stop()
         session.close()
     gaps = [(later - earlier) * 1000.0
-            for (earlier, before), (later, after) in zip(frames, frames[1:])
+            for (earlier, before), (later, after) in itertools.pairwise(frames)
             if before != after]
     assert len(gaps) == 6
     assert max(gaps) < STALL_MS, gaps
