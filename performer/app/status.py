@@ -7,6 +7,7 @@ import sys
 import time
 from typing import TextIO
 
+from performer.controls import SCENE_NONE
 from performer.frame import Frame
 
 
@@ -24,6 +25,7 @@ def status_text(frame: Frame | None, display_fps: float) -> str:
         f" | drift {v.float('drift.speed'):.2f} face {frame.face_seed}"
         f"{' frozen' if v.bool('drift.freeze') else ''}"
         f"{model_text(frame)}"
+        f"{'' if v.str('scene.recall') == SCENE_NONE else ' | scene ' + v.str('scene.recall')}"
     )
 
 

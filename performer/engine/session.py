@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from performer.controls import make_registry, model_choice
+from performer.controls import declare, model_choice
 from performer.engine.background import Background
 from performer.engine.clock import Clock, WallClock
 from performer.engine.engine import Engine
@@ -67,10 +67,15 @@ def model_names(specs: Sequence[str | None]) -> list[str]:
     return names
 
 
-def open_session(model: ModelSpecs = None, device: str | None = None,
-                 clock: Clock | None = None) -> Session:
+def open_session(
+    model: ModelSpecs = None, device: str | None = None, clock: Clock | None = None,
+    scene_names: Sequence[str] = (), registry_clock: Callable[[], float] = time.perf_counter,
+) -> Session:
     """Load the first model on the chosen device, wire a registry and engine to it, and
-    queue the rest (measurements, further models) on the background thread."""
+    queue the rest (measurements, further models) on the background thread.
+
+    `scene_names` are the show file's scenes (scene.recall's choices); `registry_clock`
+    times fired triggers (a replay gives back the logged times)."""
     started = time.perf_counter()
     specs: list[str | None] = [model] if model is None or isinstance(model, str) else list(model)
     specs = specs or [None]
@@ -81,9 +86,10 @@ def open_session(model: ModelSpecs = None, device: str | None = None,
     assert generator.weights_path is not None  # the loader sets it
     cached = cached_parts(generator, generator.weights_path)
     extra = generator.extra_params() + ([model_choice(names)] if len(specs) > 1 else [])
-    registry = make_registry([layer.name for layer in generator.layers], extra)
+    registry = Registry(declare([layer.name for layer in generator.layers], extra,
+                                scene_names), clock=registry_clock)
     engine = Engine(generator, cached.stats, registry, clock or WallClock(), chosen,
-                    cached.directions)
+                    directions=cached.directions)
     background = Background()
     weights = generator.weights_path
     background.submit(lambda: measure_missing(engine.slot, weights, cached))
