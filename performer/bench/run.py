@@ -16,6 +16,7 @@ import time
 
 import torch
 
+from performer.bench import models as models_bench
 from performer.bench import outputs as outputs_bench
 from performer.bench.osc import LATENCY_SAMPLES, osc_figures
 from performer.bench.show_log import format_show_log, show_log_figures
@@ -113,6 +114,7 @@ def start_to_first_frame(model: str | None, device: str | None) -> float:
 
 def run_bench(args: argparse.Namespace) -> int:
     session = open_session(args.model, args.device)
+    session.settle()  # the figures below are for a show whose statistics are measured
     figures: dict[str, object] = {
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
         "cpu_threads": torch.get_num_threads(),
@@ -140,10 +142,14 @@ def run_bench(args: argparse.Namespace) -> int:
     log.info("measuring the outputs at %dx%d: read-back, NDI, recording (%.0f s)...",
              *BENCH_SIZE, args.seconds)
     figures.update(outputs_bench.measure(session, args.seconds))
+    log.info("measuring a new model's first start and a model switch...")
+    figures.update(models_bench.statistics_figures(session.device))
+    figures.update(models_bench.switch_figures(session.device))
     print(format_table(figures))
     print(format_midi(figures))
     print(outputs_bench.format_outputs(figures))
     print(format_show_log(figures))
+    print(models_bench.format_models(figures))
     sizes = stylegan_sizes(args.stylegan_sizes, session)
     if sizes:
         from performer.bench.stylegan import format_stylegan_table, stylegan_figures
