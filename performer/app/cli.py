@@ -131,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also write the figures as JSON")
     bench.add_argument("--seconds", type=float, default=3.0,
                        help="seconds per measurement (default 3)")
+    bench.add_argument("--first-start", action=argparse.BooleanOptionalAction, default=True,
+                       help="time a new model's first start: its statistics measured in the "
+                            "background, against their budget (about a minute; default on)")
     bench.add_argument("--stylegan-sizes", default=None, metavar="PX,PX",
                        help="also time random-weight StyleGAN2 generators of these sizes "
                             "(default: 256,1024 when --model is a StyleGAN2; 'none' skips)")

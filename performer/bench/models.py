@@ -117,6 +117,14 @@ def switch_figures(device: torch.device) -> dict[str, float]:
 def format_models(measured: Mapping[str, object]) -> str:
     figures = {key: cast(float, value) for key, value in measured.items()
                if key.startswith(("stats_", "model_"))}
+    lines = [
+        f"Model switch (built-in model): a step {figures['model_step_ms']:.1f} ms, a step that "
+        f"switches {figures['model_switch_step_ms']:.1f} ms (max "
+        f"{figures['model_switch_max_ms']:.1f} ms); loading a model "
+        f"{figures['model_load_s']:.2f} s in the background, "
+        f"{figures['model_memory_mb']:.1f} MB each"]
+    if "stats_total_s" not in figures:
+        return lines[0]
     return "\n".join([
         f"A new model's first start ({int(figures['stats_neurons'])}-neuron 32 px StyleGAN2, "
         "random weights): first frame "
@@ -125,9 +133,5 @@ def format_models(measured: Mapping[str, object]) -> str:
         f"{figures['stats_activity_s']:.1f} s, importance {figures['stats_importance_s']:.1f} s"
         f" = {figures['stats_total_s']:.1f} s ({figures['stats_budget_ratio']:.2f} of the "
         f"{BUDGET_S:.0f} s budget of {figures['stats_gflops']:.0f} GFLOP; was 298 s)",
-        f"Model switch (built-in model): a step {figures['model_step_ms']:.1f} ms, a step that "
-        f"switches {figures['model_switch_step_ms']:.1f} ms (max "
-        f"{figures['model_switch_max_ms']:.1f} ms); loading a model "
-        f"{figures['model_load_s']:.2f} s in the background, "
-        f"{figures['model_memory_mb']:.1f} MB each",
+        *lines,
     ])

@@ -142,8 +142,10 @@ def run_bench(args: argparse.Namespace) -> int:
     log.info("measuring the outputs at %dx%d: read-back, NDI, recording (%.0f s)...",
              *BENCH_SIZE, args.seconds)
     figures.update(outputs_bench.measure(session, args.seconds))
-    log.info("measuring a new model's first start and a model switch...")
-    figures.update(models_bench.statistics_figures(session.device))
+    if args.first_start:
+        log.info("measuring a new model's first start (about a minute)...")
+        figures.update(models_bench.statistics_figures(session.device))
+    log.info("measuring a model switch...")
     figures.update(models_bench.switch_figures(session.device))
     print(format_table(figures))
     print(format_midi(figures))

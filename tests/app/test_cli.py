@@ -26,7 +26,7 @@ def test_layers_lists_the_960_neurons() -> None:
 
 def test_bench_prints_every_figure_and_writes_json(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    result = performer("bench", "--seconds", "0.6", "--json", str(out))
+    result = performer("bench", "--seconds", "0.6", "--no-first-start", "--json", str(out))
     assert result.returncode == 0, result.stderr
     figures = json.loads(out.read_text())
     for key in ("generator_fps", "ablated_generator_fps", "display_fps", "pipeline_fps"):
@@ -37,6 +37,7 @@ def test_bench_prints_every_figure_and_writes_json(tmp_path: Path) -> None:
     assert figures["osc_jitter_ratio"] >= 1.0 and "OSC sent -> first frame" in result.stdout
     assert figures["show_log_kb_per_min_1k_osc"] > figures["show_log_kb_per_min_idle"] > 0
     assert "show log: " in result.stdout
+    assert figures["model_switch_step_ms"] > 0 and "Model switch" in result.stdout
 
 
 def test_a_broken_user_shader_is_one_line_with_file_and_line(tmp_path: Path) -> None:
