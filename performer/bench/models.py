@@ -96,7 +96,8 @@ def switch_figures(device: torch.device) -> dict[str, float]:
                              [model_choice([first.name, second.name])])
     engine = Engine(first, stats, registry, FixedClock(30.0))
     engine.add_model(ModelSlot(second, stats, 0, device))
-    plain, switched = [], []
+    plain: list[float] = []
+    switched: list[float] = []
     names = (first.name, second.name)
     for index in range(2 * SWITCHES):
         for kind in (plain, switched):
