@@ -48,12 +48,16 @@ def cached_parts(model: AblatableGenerator, weights: Path) -> Update:
                   READY if stats is not None and stats.complete else None)
 
 
-def measure_missing(slot: ModelSlot, weights: Path, cached: Update) -> None:
-    """Measure what `cached` lacks, offering each stage to `slot` (a background job)."""
-    if cached.stats is not None and cached.stats.complete and cached.directions is not None:
-        return
+def complete(cached: Update) -> bool:
+    """Whether the cache held everything (then nothing is measured, and no copy is made)."""
+    return cached.stats is not None and cached.stats.complete and cached.directions is not None
+
+
+def measure_missing(slot: ModelSlot, twin: AblatableGenerator, weights: Path,
+                    cached: Update) -> None:
+    """Measure on `twin` (a `measuring_copy` made before the model first drew a frame, so
+    its controls are the loaded ones) what `cached` lacks, offering each stage to `slot`."""
     started = time.perf_counter()
-    twin = measuring_copy(slot.model)
     if cached.directions is None:
         directions = load_or_find(twin, weights)
         if directions is not None:

@@ -20,8 +20,8 @@ from performer.controls import declare, model_choice
 from performer.engine.background import Background
 from performer.engine.clock import Clock, WallClock
 from performer.engine.engine import Engine
-from performer.engine.measurement import cached_parts, measure_missing
-from performer.engine.slot import ModelSlot
+from performer.engine.measurement import cached_parts, complete, measure_missing, measuring_copy
+from performer.engine.slot import ModelSlot, Update
 from performer.models.base import AblatableGenerator, ModelError
 from performer.models.device import choose_device
 from performer.models.loading import load_model, resolve
@@ -91,8 +91,7 @@ def open_session(
     engine = Engine(generator, cached.stats, registry, clock or WallClock(), chosen,
                     directions=cached.directions)
     background = Background()
-    weights = generator.weights_path
-    background.submit(lambda: measure_missing(engine.slot, weights, cached))
+    measure_later(background, engine.slot, generator.weights_path, cached)
     for spec, name in zip(specs[1:], names[1:], strict=True):
         background.submit(lambda spec=spec, name=name: load_another(  # type: ignore[misc]
             engine, spec, name, chosen, background))
@@ -123,7 +122,17 @@ def load_another(engine: Engine, spec: str | None, name: str, device: torch.devi
     cached = cached_parts(model, weights)
     slot = ModelSlot(model, cached.stats, int(engine.registry.value("drift.seed")), device,
                      cached.directions)
+    measure_later(background, slot, weights, cached)  # the copy is taken before it is shown
     engine.add_model(slot)
     log.info("%s loaded in the background (%.1f s, %.0f MB)", name,
              time.perf_counter() - started, slot.memory_mb)
-    background.submit(lambda: measure_missing(slot, weights, cached))
+
+
+def measure_later(background: Background, slot: ModelSlot, weights: Path,
+                  cached: Update) -> None:
+    """Queue what the cache lacks for `slot`, measured on a copy taken now (before the model
+    draws: the statistics never depend on the controls of the moment)."""
+    if complete(cached):
+        return
+    twin = measuring_copy(slot.model)
+    background.submit(lambda: measure_missing(slot, twin, weights, cached))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from performer.controls import make_registry, model_choice
 from performer.engine.background import Background
 from performer.engine.clock import FixedClock
 from performer.engine.engine import Engine
-from performer.engine.session import load_another, open_session
+from performer.engine.session import Session, load_another, open_session
 from performer.frame import Frame
 from performer.mailbox import Mailbox
 from performer.models.base import AblatableGenerator
@@ -95,33 +96,48 @@ def test_a_model_that_fails_to_load_is_one_line_and_the_show_stays(
 
 
 def test_switching_under_a_running_engine_never_stalls_a_frame() -> None:
+    """The frame that switches comes no later than STALL_MS after the usual frame interval
+    of this run (one torch thread: on a loaded 2-core machine two threads wait on each other
+    and every frame's time swings by more than the bound)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     session = open_session([None, None], "cpu")
+    try:
+        frames = switch_under_a_running_engine(session, switches=6)
+    finally:
+        session.close()
+        torch.set_num_threads(threads)
+    gaps = [((later - earlier) * 1000.0, before != after)
+            for (earlier, before), (later, after) in itertools.pairwise(frames)]
+    usual = statistics.median(gap for gap, switched in gaps if not switched)
+    stalls = [gap - usual for gap, switched in gaps if switched]
+    assert len(stalls) == 6
+    assert max(stalls) < STALL_MS, (usual, stalls)
+
+
+def switch_under_a_running_engine(session: Session, switches: int) -> list[tuple[float, str]]:
+    """(arrival time, model name) of every frame taken while model.select flips `switches`
+    times, each once the other model's frames have been coming for a while."""
     names = session.registry.param("model.select").choices
     assert names == ("dcgan_faces", "dcgan_faces-2")
     assert session.settle(120.0)  # loaded and measured: what remains is the switch itself
     engine, registry = session.engine, session.registry
     mailbox: Mailbox[Frame] = Mailbox()
     frames: list[tuple[float, str]] = []
+
+    def take(count: int) -> None:
+        while count:
+            frame = mailbox.take(timeout=5.0)
+            assert frame is not None, "the engine stopped posting frames"
+            frames.append((time.perf_counter(), frame.model.name))
+            count -= 1
+
     engine.start(mailbox, max_wait=0.005)
     try:
-        def take_until(name: str) -> None:
-            def shown() -> bool:
-                frame = mailbox.take(timeout=0.05)
-                if frame is not None:
-                    frames.append((time.perf_counter(), frame.model.name))
-                return bool(frames) and frames[-1][1] == name
-            wait_until(shown)
-
-        take_until(names[0])
-        for switch in range(6):
-            take_until(names[switch % 2])
+        take(5)
+        for switch in range(switches):
             registry.set("model.select", names[(switch + 1) % 2])
-            take_until(names[(switch + 1) % 2])
+            take(5)
     finally:
         engine.stop()
-        session.close()
-    gaps = [(later - earlier) * 1000.0
-            for (earlier, before), (later, after) in itertools.pairwise(frames)
-            if before != after]
-    assert len(gaps) == 6
-    assert max(gaps) < STALL_MS, gaps
+    return frames
