@@ -65,10 +65,9 @@ def measure_missing(slot: ModelSlot, twin: AblatableGenerator, weights: Path,
     if cached.stats is None or not cached.stats.complete:
         log.info("measuring neuron statistics for %s in the background (once; cached "
                  "afterwards)", slot.name)
-        flops = forward_flops(twin)
-        mean, std, magnitude = measure_activity(twin, flops)
+        mean, std, magnitude = measure_activity(twin)
         slot.offer(Update(ModelStats(mean, std, magnitude, {})))
-        importance = measure_importance_within(twin, mean, flops)
+        importance = measure_importance_within(twin, mean, forward_flops(twin))
         stats = ModelStats(mean, std, magnitude, importance)
         save_cached(stats.to_tensors(), stats_filename(weights))
         slot.offer(Update(stats, statistics=READY))

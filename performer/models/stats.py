@@ -10,14 +10,16 @@
 Files are `<weights sha256 prefix>.stats.safetensors`, looked up beside the weights first
 (the built-in model ships its own) and then in the user cache directory.
 
-Measuring stays affordable for every model on 2 CPU cores: the budget is counted in the
-floating-point operations of the forward passes (`forward_flops`, counted once by torch on one
-sample), a stand-in for time that, unlike a clock, gives every machine the same statistics.
-Half of `MEASURE_FLOPS` goes to the mean maps (fewer latents for big models), half to
-importance: one pass per channel where that fits, otherwise estimated from gradients (see
-`estimate_importance`). Activation volume was the old stand-in, and it failed small models:
-a 32 px, 768-channel StyleGAN2 does ~2,300 operations per activation, so its 6,144 exact
-passes fitted the volume and took 298 s. `performer bench` measures the budget in seconds.
+Measuring stays affordable for big models (a 1024 px StyleGAN2 has ~6000 channels and
+takes seconds per image on a CPU): batches are bounded by memory, and the number of
+latents by the activation volume they make (a stand-in for time that, unlike a clock,
+gives every machine the same statistics). Importance is measured exactly, one forward pass
+per channel, only where those passes fit `EXACT_FLOPS` floating-point operations (torch
+counts one pass, `forward_flops`); otherwise it is estimated from gradients, a few passes
+for all channels at once (see `estimate_importance`). Activation volume alone chose the
+exact passes for small models whose convolutions do thousands of operations per
+activation: a 32 px, 768-channel StyleGAN2 spent 298 s on 6,144 of them.
+`performer bench` times every stage on that model.
 The measurement runs in two stages (`measure_activity`, then importance), so a show can
 start at once and use the first stage while the second runs (engine/measurement.py).
 """
@@ -47,7 +49,8 @@ SAMPLE_SEED = 1234
 MEAN_SAMPLES = 512
 IMPORTANCE_SAMPLES = 8
 MIN_MEAN_SAMPLES = 16
-MEASURE_FLOPS = 6e11  # operations one measurement may take: about a minute on 2 cores
+MEASURE_FLOATS = 1 << 31  # activation values the mean maps, or the gradient estimate, make
+EXACT_FLOPS = 3e11  # operations the exact importance passes may take (~30 s on 2 cores)
 CAPTURE_FLOATS = 1 << 24  # activations captured per batch (64 MB of float32)
 PROJECTIONS = 4  # random output projections per sample for the gradient estimate
 
@@ -127,21 +130,21 @@ def forward_flops(model: AblatableGenerator) -> int:
 
 def measure(model: AblatableGenerator, batch: int = 64) -> ModelStats:
     """Measure all statistics with every neuron alive (masks must be in their reset state)."""
-    flops = forward_flops(model)
-    mean, std, magnitude = measure_activity(model, flops, batch)
-    return ModelStats(mean, std, magnitude, measure_importance_within(model, mean, flops))
+    mean, std, magnitude = measure_activity(model, batch)
+    return ModelStats(mean, std, magnitude,
+                      measure_importance_within(model, mean, forward_flops(model)))
 
 
-def measure_activity(model: AblatableGenerator, flops: int, batch: int = 64,
+def measure_activity(model: AblatableGenerator, batch: int = 64,
                      ) -> tuple[Layered, Layered, Layered]:
     """Mean maps, spreads and magnitudes (what the fills and the magnitude order need), from
-    MEAN_SAMPLES latents or as many as half the budget pays for."""
+    MEAN_SAMPLES latents or as many as MEASURE_FLOATS pays for."""
     device = next(model.parameters()).device
     per_sample = sum(layer.channels * layer.height * layer.width for layer in model.layers)
     batch = max(1, min(batch, CAPTURE_FLOATS // per_sample))
     samples = MEAN_SAMPLES
-    if flops * MEAN_SAMPLES > MEASURE_FLOPS / 2:  # big models: fewer latents, said once
-        samples = max(MIN_MEAN_SAMPLES, int(MEASURE_FLOPS / 2 // flops))
+    if per_sample * MEAN_SAMPLES > MEASURE_FLOATS:  # big models: fewer latents, said once
+        samples = max(MIN_MEAN_SAMPLES, MEASURE_FLOATS // per_sample)
         log.info("a big model: mean maps from %d latents", samples)
     sums: dict[str, torch.Tensor] = {}
     squares: dict[str, torch.Tensor] = {}
@@ -168,13 +171,13 @@ def measure_activity(model: AblatableGenerator, flops: int, batch: int = 64,
 
 def measure_importance_within(model: AblatableGenerator, mean: dict[str, torch.Tensor],
                               flops: int) -> dict[str, torch.Tensor]:
-    """Importance exactly (one pass per channel) where half the budget pays for it, else
+    """Importance exactly (one pass per channel) where EXACT_FLOPS pays for it, else
     estimated from gradients (a forward and a backward pass cost about three forward)."""
-    budget = MEASURE_FLOPS / 2
-    if flops * IMPORTANCE_SAMPLES * model.neuron_count <= budget:
+    if flops * IMPORTANCE_SAMPLES * model.neuron_count <= EXACT_FLOPS:
         return measure_importance(model, mean)
     log.info("importance of %d channels estimated from gradients", model.neuron_count)
-    passes = int(budget // (3 * PROJECTIONS * flops))
+    per_sample = sum(layer.channels * layer.height * layer.width for layer in model.layers)
+    passes = MEASURE_FLOATS // (3 * PROJECTIONS * per_sample)
     return estimate_importance(model, mean, max(1, passes))
 
 

@@ -24,7 +24,7 @@ from performer.frame import Frame
 from performer.mailbox import Mailbox
 from performer.models.base import AblatableGenerator
 from performer.models.stats import ModelStats
-from tests.helpers import layer_names, wait_until
+from tests.helpers import layer_names
 
 CPU = torch.device("cpu")
 STALL_MS = 100.0  # a correctness bound (the built-in model draws a frame in ~10 ms)
