@@ -222,3 +222,22 @@ def test_kill_9_mid_show_leaves_a_log_that_replays_up_to_the_kill(projector: Pro
     recalls = [step.changes.get("scene.recall") for step in show_log.steps()]
     show_log.close()
     assert "b" in recalls, "the scene after the broken one loaded and was recalled"
+
+
+@pytest.mark.usefixtures("x_display")
+def test_every_run_writes_a_show_log_in_the_state_folder_and_says_where(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "performer", "run", "--seconds", "3", "--size", "160x120",
+         "--no-vsync", "--no-osc", "--no-midi"],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "XDG_STATE_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "performer" / "logs"
+    logs = list(folder.iterdir())
+    assert len(logs) == 1 and logs[0].name.startswith("show-")
+    assert f"performer: show log: {logs[0]}\n" in result.stderr
+    show_log = ShowLog(logs[0])
+    steps = list(show_log.steps())
+    show_log.close()
+    assert show_log.problem is None and len(steps) > 0
+    assert show_log.header.size == (160, 120)
