@@ -86,6 +86,9 @@ def declare(layer_names: Sequence[str], extra: Sequence[Param] = (),
         Param("output.crossfade", Kind.FLOAT, 0.0,
               "Cross-fade from the previous frame over this time (smooths slow generators).",
               unit="s", maximum=1.0),
+        Param("output.record", Kind.TOGGLE, False,
+              "Record the output picture to a file (--record FILE names it; each start "
+              "makes a new file)."),
         # --- tempo: MIDI clock, tap tempo, and what follows the beat ---
         Param("tempo.bpm", Kind.FLOAT, 120.0,
               "Tempo; incoming MIDI clock and tap tempo set it.", unit="BPM",

@@ -41,3 +41,14 @@ class VideoOutput(Protocol):
     def send(self, frame: VideoFrame) -> None: ...
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class OutputFigures:
+    """How one output is keeping up, for the status line, OSC state and the bench."""
+
+    name: str
+    fps: float  # pictures sent per second, lately
+    sent: int
+    dropped: int  # pictures replaced before the output could take them
+    failed: bool = False  # it raised and was closed; the show went on without it

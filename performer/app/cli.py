@@ -11,6 +11,7 @@ from pathlib import Path
 from performer.control.services import add_arguments as add_service_arguments
 from performer.models.base import ModelError
 from performer.models.loading import BUILTIN
+from performer.outputs.options import add_arguments as add_output_arguments
 from performer.render.shaders import ShaderError
 
 log = logging.getLogger("performer")
@@ -75,11 +76,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--vsync", action=argparse.BooleanOptionalAction, default=True,
                      help="sync buffer swaps to the refresh (default on)")
     run.add_argument("--seconds", type=float, default=None, help=argparse.SUPPRESS)
+    run.add_argument("--output-size", type=parse_size, default=None, metavar="WxH",
+                     help="size of the picture outputs and recordings get (default: the "
+                          "window's size; 1920x1080 headless)")
+    run.add_argument("--headless", action="store_true",
+                     help="no window: draw offscreen (EGL) for the outputs, played by OSC and "
+                          "MIDI (automatic with no display and an output)")
+    run.add_argument("--output-fps", type=float, default=30.0, metavar="N",
+                     help="pictures per second when headless (default 30)")
     _show_argument(run)
     run.add_argument("--show-log", type=Path, default=None, metavar="FILE",
                      help="write the show log here (default: a new file in the user's state "
                           "folder; replay it with performer render --replay)")
     add_service_arguments(run)
+    add_output_arguments(run)
 
     render = commands.add_parser("render", help="render the performance to a video file")
     _common(render, settings=True)
@@ -92,8 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="render a show again from its show log (performer run writes "
                              "one); the other schedule options are ignored")
     render.add_argument("--out", type=Path, default=Path("performer.mp4"), metavar="FILE",
-                        help="output: .mp4 (H.264) or .mov (HAP) (default performer.mp4)")
-    render.add_argument("--codec", choices=("h264", "hap"), default=None,
+                        help="output: .mp4 (H.264), .mov (HAP) or .mkv (lossless FFV1) "
+                             "(default performer.mp4)")
+    render.add_argument("--codec", choices=("h264", "hap", "ffv1"), default=None,
                         help="default: from the file extension")
     render.add_argument("--rate", type=float, default=None, metavar="R",
                         help="neurons per second (default: every target neuron dies by the end)")

@@ -95,7 +95,7 @@ def osc_table() -> str:
         rows.append("| " + " | ".join(cells) + " |")
     heading = f"| read-only state (sent {STATE_HZ:g} times a second) | type | what it is |"
     state = ["", heading, "|---|---|---|"]
-    for node in state_nodes(BUILTIN_LAYERS):
+    for node in state_nodes(BUILTIN_LAYERS, ["NAME"]):  # NAME: ndi, syphon, spout, vcam, record
         kind = "float" if node.type_tag == "f" else "int"
         state.append(f"| `{node.address}` | {kind} | {node.description} |")
     return "\n".join(rows + state)

@@ -15,10 +15,10 @@ import time
 from performer.controls import apply_settings, resolve_layer
 from performer.engine.clock import FixedClock
 from performer.engine.session import open_session
+from performer.outputs.recorder import Recorder
 from performer.params import Registry
 from performer.render.offscreen import Offscreen
 from performer.render.pipeline import Look, Pipeline
-from performer.render.recorder import Recorder
 
 log = logging.getLogger(__name__)
 

@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from performer.engine.session import Session, open_session
+from performer.outputs.recorder import Recorder
 from performer.params import Kind, ParamChange
 from performer.render.offscreen import Offscreen
 from performer.render.pipeline import Look, Pipeline
-from performer.render.recorder import Recorder
 from performer.scenes.book import Scene, SceneBook
 from performer.showlog.format import LoggedStep, ShowLogError, file_sha256
 from performer.showlog.reader import ShowLog

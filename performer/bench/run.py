@@ -16,6 +16,7 @@ import time
 
 import torch
 
+from performer.bench import outputs as outputs_bench
 from performer.bench.osc import LATENCY_SAMPLES, osc_figures
 from performer.bench.show_log import format_show_log, show_log_figures
 from performer.bench.timing import interleaved, timed_forward, without_masks
@@ -136,8 +137,12 @@ def run_bench(args: argparse.Namespace) -> int:
     figures.update(show_log_figures(session, args.seconds))
     log.info("measuring MIDI latency over a JACK dummy server...")
     figures.update(midi_latency(args.model, args.device))
+    log.info("measuring the outputs at %dx%d: read-back, NDI, recording (%.0f s)...",
+             *BENCH_SIZE, args.seconds)
+    figures.update(outputs_bench.measure(session, args.seconds))
     print(format_table(figures))
     print(format_midi(figures))
+    print(outputs_bench.format_outputs(figures))
     print(format_show_log(figures))
     sizes = stylegan_sizes(args.stylegan_sizes, session)
     if sizes:

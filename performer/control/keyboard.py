@@ -96,6 +96,7 @@ BINDINGS: tuple[Binding, ...] = (
     Binding(("SHIFT+RIGHT",), "scrub: kill 10 % more", _nudge("ablation.dead", SCRUB_BIG_STEP)),
     Binding(("SHIFT+LEFT",), "scrub: revive 10 %", _nudge("ablation.dead", -SCRUB_BIG_STEP)),
     Binding(("R",), "revive on/off (the rate brings neurons back)", _toggle("ablation.revive")),
+    Binding(("SHIFT+R",), "record the output on/off", _toggle("output.record")),
     Binding(("BACKSPACE",), "reset: every neuron alive, rate 0", _fire("ablation.reset")),
     Binding(("L",), "next layer (all, block0, ...)", _cycle("ablation.layer", 1)),
     Binding(("SHIFT+L",), "previous layer", _cycle("ablation.layer", -1)),

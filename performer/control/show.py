@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from performer.frame import Frame
 from performer.params import Registry
+from performer.video import OutputFigures
 
 
 @dataclass(frozen=True)
 class Show:
     """What a control service is given of the show: the registry it writes to (every
-    parameter, the model's layers among them), and the newest frame (for the state it
-    publishes)."""
+    parameter, the model's layers among them), the newest frame and how each video output
+    keeps up (for the state it publishes)."""
 
     registry: Registry
     latest_frame: Callable[[], Frame | None] = lambda: None
+    output_figures: Callable[[], Sequence[OutputFigures]] = tuple

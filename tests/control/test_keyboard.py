@@ -35,7 +35,7 @@ def test_every_key_does_what_its_help_says(registry: Registry) -> None:
     press("RIGHT_BRACKET")
     assert float(registry.value("drift.speed")) > 0
     for key, name in (("R", "ablation.revive"), ("SPACE", "drift.freeze"), ("M", "output.map"),
-                      ("F", "output.fullscreen")):
+                      ("F", "output.fullscreen"), ("SHIFT+R", "output.record")):
         assert press(key) is None
         assert registry.value(name) is True, key
     press("N")
