@@ -8,8 +8,8 @@ for pixel, a frame of the video `render --replay` makes from the log.
 
 from __future__ import annotations
 
-import itertools
 import bisect
+import itertools
 import os
 import shutil
 import signal
