@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 SOURCE = "replay"
 DEFAULT_FPS = 30.0  # a log with a single step has no timing of its own
+DEFAULT_SHADER = "face.frag"  # render's --shader default: the show's own shader is used
 
 
 class LoggedTime:
@@ -98,13 +99,14 @@ def open_replay(path: Path, model: str | None, device: str | None) -> Replay:
     return Replay(show_log, session, clock, trigger_time)
 
 
-def replay_frames(replay: Replay, size: tuple[int, int],
-                  fps: float | None = None) -> Iterator[tuple[float, np.ndarray]]:
+def replay_frames(replay: Replay, size: tuple[int, int], fps: float | None = None,
+                  shader: str | None = None) -> Iterator[tuple[float, np.ndarray]]:
     """(show time, RGB picture) as the output showed it: every step, or with `fps` the
-    picture on screen at each 1/fps tick of show time."""
+    picture on screen at each 1/fps tick of show time. The face shader is the show's,
+    unless `shader` names another."""
     engine = replay.session.engine
     with Offscreen(size) as target:
-        pipeline = Pipeline(target.ctx)
+        pipeline = Pipeline(target.ctx, face_shader=shader or replay.log.header.shader)
         tick = 0
         shown: tuple[float, np.ndarray] | None = None
         for logged in replay.log.steps():
@@ -145,7 +147,8 @@ def replay_video(args: argparse.Namespace) -> int:
     frames = 0
     try:
         with Recorder(args.out, size, rate, args.codec) as recorder:
-            for _, rgb in replay_frames(replay, size, args.fps):
+            shader = None if args.shader == DEFAULT_SHADER else args.shader
+            for _, rgb in replay_frames(replay, size, args.fps, shader):
                 recorder.write(rgb)
                 frames += 1
     finally:

@@ -18,8 +18,8 @@ def log_folder() -> Path:
     return state_dir() / "logs"
 
 
-def start_show_log(path: Path | None, session: Session,
-                   size: tuple[int, int]) -> ShowLogWriter | None:
+def start_show_log(path: Path | None, session: Session, size: tuple[int, int],
+                   shader: str) -> ShowLogWriter | None:
     """Log every step of `session` into `path` (default: a new file in the state folder,
     keeping the newest logs). A log that cannot be opened is one line: the show runs."""
     try:
@@ -32,7 +32,7 @@ def start_show_log(path: Path | None, session: Session,
         assert weights is not None  # the loader sets it
         scenes = {scene.name: scene.values for scene in session.engine.scenes.book.scenes()}
         header = new_header(session.registry, session.model.name, weights,
-                            file_sha256(weights), size, scenes)
+                            file_sha256(weights), size, shader, scenes)
         writer = ShowLogWriter(path, header)
     except OSError as err:
         log.warning("no show log: %s: %s", path, err.strerror or err)

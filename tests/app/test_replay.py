@@ -299,4 +299,4 @@ def test_every_run_writes_a_show_log_in_the_state_folder_and_says_where(tmp_path
     steps = list(show_log.steps())
     show_log.close()
     assert show_log.problem is None and len(steps) > 0
-    assert show_log.header.size == (160, 120)
+    assert show_log.header.size == (160, 120) and show_log.header.shader == "face.frag"
