@@ -46,6 +46,11 @@ def _common(parser: argparse.ArgumentParser, settings: bool = False) -> None:
         parser.add_argument("--shader", default="face.frag", metavar="FILE",
                             help="fragment shader that draws the face, found on the shader "
                                  "path (default face.frag; see shaders/README.md)")
+        parser.add_argument("--fx", action="append", default=None, metavar="FILE",
+                            help="an ISF effect file, or a bundled effect by name (decay, "
+                                 "trails, rgb_split, kaleidoscope, grain, vignette); repeat "
+                                 "for a chain, in order; 'none' for no effects (default: "
+                                 "decay)")
         parser.add_argument("--set", dest="settings", type=parse_setting, action="append",
                             default=[], metavar="NAME=VALUE",
                             help="start with a parameter set, e.g. --set output.map=on "
@@ -133,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--stylegan-sizes", default=None, metavar="PX,PX",
                        help="also time random-weight StyleGAN2 generators of these sizes "
                             "(default: 256,1024 when --model is a StyleGAN2; 'none' skips)")
+    bench.add_argument("--stylegan3-sizes", default=None, metavar="PX,PX",
+                       help="also time random-weight StyleGAN3 (config T) generators of these "
+                            "sizes (default: 256 when --model is a StyleGAN3; 'none' skips)")
+    bench.add_argument("--nvlabs-checkout", type=Path, default=None, metavar="DIR",
+                       help="a clone of NVlabs/stylegan3: time their reference code on the "
+                            "same random weights, side by side")
 
     midi = commands.add_parser("midi", help="MIDI ports and controllers")
     midi_commands = midi.add_subparsers(dest="midi_command", required=True)
