@@ -81,11 +81,11 @@ class Replay:
 def open_replay(path: Path, model: str | None, device: str | None,
                 fx: Sequence[str] | None = None) -> Replay:
     """The log's header checked, and a session set to the show's starting state; `fx` is
-    the effect chain as `--fx` gives it (None: the default chain, as a show without --fx)."""
+    the effect chain as `--fx` gives it (None: the show's own chain, from the log)."""
     show_log = ShowLog(path)
     header = show_log.header
     clock, trigger_time = LoggedTime(), TriggerTime()
-    effects, fx_params = resolve_chain(fx)
+    effects, fx_params = resolve_chain(header.fx if fx is None else fx)
     session = open_session(model or header.model_file, device, clock,
                            scene_names=[name for name, _ in header.scenes],
                            registry_clock=trigger_time, extra=fx_params)
