@@ -103,7 +103,9 @@ def run_live(args: argparse.Namespace) -> int:
     display = open_display(args, headless, registry, keys)
     display.pipeline.use_fx(effects)
     keys.display = display
-    show_log = start_show_log(args.show_log, session, display.framebuffer_size())
+    # The live size a replay renders at: the picture the outputs and recording get.
+    output_size = display.output.size if isinstance(display, Display) else display.size
+    show_log = start_show_log(args.show_log, session, output_size, args.shader, args.fx)
     mailbox: Mailbox[Frame] = Mailbox()
     status = StatusLine()
     meter = RateMeter()

@@ -43,10 +43,6 @@ class HeadlessDisplay:
     def latest(self) -> Frame | None:
         return self.drawer.latest
 
-    def framebuffer_size(self) -> tuple[int, int]:
-        """The size of the picture in pixels (the output's size), as a window reports it."""
-        return self.size
-
     def reload_shaders(self) -> None:
         errors = self.pipeline.reload()
         for error in errors:
