@@ -1,4 +1,4 @@
-"""Command line: `performer run | render | layers | scenes | bench | midi list`."""
+"""Command line: `performer run | render | layers | scenes | bench | midi list | audio list`."""
 
 from __future__ import annotations
 
@@ -36,6 +36,16 @@ def parse_setting(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
+def route_option(text: str) -> tuple[str, str, float]:
+    """`--route`'s argument type: SOURCE:PARAM:DEPTH."""
+    from performer.controls import parse_route
+
+    try:
+        return parse_route(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _common(parser: argparse.ArgumentParser, settings: bool = False) -> None:
     parser.add_argument("--model", dest="models", action="append", default=[], metavar="M",
                         help="model name, or a .safetensors, StyleGAN2 .pkl (NVlabs) or .pt "
@@ -47,10 +57,19 @@ def _common(parser: argparse.ArgumentParser, settings: bool = False) -> None:
         parser.add_argument("--shader", default="face.frag", metavar="FILE",
                             help="fragment shader that draws the face, found on the shader "
                                  "path (default face.frag; see shaders/README.md)")
+        parser.add_argument("--fx", action="append", default=None, metavar="FILE",
+                            help="an ISF effect file, or a bundled effect by name (decay, "
+                                 "trails, rgb_split, kaleidoscope, grain, vignette); repeat "
+                                 "for a chain, in order; 'none' for no effects (default: "
+                                 "decay)")
         parser.add_argument("--set", dest="settings", type=parse_setting, action="append",
                             default=[], metavar="NAME=VALUE",
                             help="start with a parameter set, e.g. --set output.map=on "
                                  "(repeatable; names as in the README)")
+        parser.add_argument("--route", dest="routes", type=route_option, action="append",
+                            default=[], metavar="SOURCE:PARAM:DEPTH",
+                            help="route a modulation source onto a parameter, e.g. "
+                                 "--route lfo1:drift.speed:0.3 (repeatable; fills route slots)")
 
 
 def _show_argument(parser: argparse.ArgumentParser) -> None:
@@ -94,7 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     render = commands.add_parser("render", help="render the performance to a video file")
     _common(render, settings=True)
-    render.add_argument("--seconds", type=float, default=60.0, help="length (default 60)")
+    render.add_argument("--seconds", type=float, default=None,
+                        help="length (default: the --audio file's, else 60)")
+    render.add_argument("--audio", type=Path, default=None, metavar="FILE",
+                        help="a sound file (wav, flac, mp3, ...): its level, bands, onsets "
+                             "and beats drive the routes frame by frame, and it is muxed "
+                             "into the video")
     render.add_argument("--fps", type=float, default=None,
                         help="frame rate (default 30; a replay: the live frame timing)")
     render.add_argument("--size", type=parse_size, default=None, metavar="WxH",
@@ -137,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--stylegan-sizes", default=None, metavar="PX,PX",
                        help="also time random-weight StyleGAN2 generators of these sizes "
                             "(default: 256,1024 when --model is a StyleGAN2; 'none' skips)")
+    bench.add_argument("--stylegan3-sizes", default=None, metavar="PX,PX",
+                       help="also time random-weight StyleGAN3 (config T) generators of these "
+                            "sizes (default: 256 when --model is a StyleGAN3; 'none' skips)")
+    bench.add_argument("--nvlabs-checkout", type=Path, default=None, metavar="DIR",
+                       help="a clone of NVlabs/stylegan3: time their reference code on the "
+                            "same random weights, side by side")
 
     midi = commands.add_parser("midi", help="MIDI ports and controllers")
     midi_commands = midi.add_subparsers(dest="midi_command", required=True)
@@ -144,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     from performer.control.midi.options import add_api_argument
 
     add_api_argument(midi_list)
+
+    audio = commands.add_parser("audio", help="sound inputs")
+    audio_commands = audio.add_subparsers(dest="audio_command", required=True)
+    audio_commands.add_parser("list", help="list the sound input devices")
     return parser
 
 
@@ -199,6 +233,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from performer.control.midi.service import list_ports
 
             return list_ports(args)
+        if args.command == "audio":
+            from performer.control.audio.service import list_devices
+
+            return list_devices()
         if args.command == "bench":
             from performer.bench.run import run_bench
 

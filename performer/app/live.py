@@ -19,13 +19,14 @@ from performer.app.status import RateMeter, StatusLine, status_text
 from performer.control import keyboard
 from performer.control.services import start_services, stop_services
 from performer.control.show import Show
-from performer.controls import apply_settings
+from performer.controls import apply_settings, fill_routes
 from performer.engine.session import open_session
 from performer.env import has_display
 from performer.frame import Frame
 from performer.mailbox import Mailbox
 from performer.outputs.options import streaming_outputs, wants_output
 from performer.params import Registry
+from performer.render.fx.setup import resolve_chain
 from performer.render.headless import HeadlessDisplay
 from performer.render.window import Display, require_display
 
@@ -87,7 +88,9 @@ def run_live(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     headless = goes_headless(args)  # before loading anything: fail fast
     show = load_show(args.show)
-    session = open_session(args.models or None, args.device, scene_names=show.names)
+    effects, fx_params = resolve_chain(args.fx)
+    session = open_session(args.models or None, args.device, scene_names=show.names,
+                           extra=fx_params)
     registry, engine = session.registry, session.engine
     engine.scenes.book = book_of(show, registry.params())
     saver = SceneSaver(show)
@@ -95,16 +98,23 @@ def run_live(args: argparse.Namespace) -> int:
     registry.set("output.fullscreen", args.fullscreen, "cli")
     registry.set("output.record", args.record is not None, "cli")
     apply_settings(registry, args.settings, "cli")
+    fill_routes(registry, args.routes, "cli")
     stage = OutputStage(streaming_outputs(args), args.record, args.record_codec)
     keys = KeyHandler(registry)
     display = open_display(args, headless, registry, keys)
+    display.pipeline.use_fx(effects)
     keys.display = display
-    show_log = start_show_log(args.show_log, session, display.framebuffer_size())
+    # The live size a replay renders at: the picture the outputs and recording get.
+    output_size = display.output.size if isinstance(display, Display) else display.size
+    show_log = start_show_log(args.show_log, session, output_size, args.shader, args.fx)
     mailbox: Mailbox[Frame] = Mailbox()
     status = StatusLine()
     meter = RateMeter()
     engine.start(mailbox)
-    services = start_services(args, Show(registry, mailbox.peek, stage.figures))
+    services = start_services(args, Show(registry, mailbox.peek, stage.figures,
+                                         lambda: meter.last))
+    for output in (o for s in services for o in getattr(s, "video_outputs", ())):
+        stage.add(output)  # the console's preview
     if not headless:
         log.info("press ? for the keys")
     waiting_for_first = True

@@ -26,7 +26,7 @@ from performer.models.base import AblatableGenerator, ModelError
 from performer.models.device import choose_device
 from performer.models.loading import load_model, resolve
 from performer.models.stats import ModelStats
-from performer.params import Registry
+from performer.params import Param, Registry
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +70,14 @@ def model_names(specs: Sequence[str | None]) -> list[str]:
 def open_session(
     model: ModelSpecs = None, device: str | None = None, clock: Clock | None = None,
     scene_names: Sequence[str] = (), registry_clock: Callable[[], float] = time.perf_counter,
+    extra: Sequence[Param] = (),
 ) -> Session:
     """Load the first model on the chosen device, wire a registry and engine to it, and
     queue the rest (measurements, further models) on the background thread.
 
     `scene_names` are the show file's scenes (scene.recall's choices); `registry_clock`
-    times fired triggers (a replay gives back the logged times)."""
+    times fired triggers (a replay gives back the logged times); `extra` parameters (the
+    effect chain's) join the model's own."""
     started = time.perf_counter()
     specs: list[str | None] = [model] if model is None or isinstance(model, str) else list(model)
     specs = specs or [None]
@@ -85,9 +87,10 @@ def open_session(
     generator.name = names[0]
     assert generator.weights_path is not None  # the loader sets it
     cached = cached_parts(generator, generator.weights_path)
-    extra = generator.extra_params() + ([model_choice(names)] if len(specs) > 1 else [])
-    registry = Registry(declare([layer.name for layer in generator.layers], extra,
-                                scene_names), clock=registry_clock)
+    selection = [model_choice(names)] if len(specs) > 1 else []
+    registry = Registry(declare([layer.name for layer in generator.layers],
+                                [*generator.extra_params(), *selection, *extra], scene_names),
+                        clock=registry_clock)
     engine = Engine(generator, cached.stats, registry, clock or WallClock(), chosen,
                     directions=cached.directions)
     background = Background()

@@ -43,10 +43,6 @@ class HeadlessDisplay:
     def latest(self) -> Frame | None:
         return self.drawer.latest
 
-    def framebuffer_size(self) -> tuple[int, int]:
-        """The size of the picture in pixels (the output's size), as a window reports it."""
-        return self.size
-
     def reload_shaders(self) -> None:
         errors = self.pipeline.reload()
         for error in errors:
@@ -59,7 +55,7 @@ class HeadlessDisplay:
         now = time.perf_counter()
         if now - self._last_shader_check >= SHADER_CHECK_S:
             self._last_shader_check = now
-            if self.pipeline.library.stale():
+            if self.pipeline.stale():
                 self.reload_shaders()
         frame = mailbox.take(0.0)
         self.drawer.take(frame, now)

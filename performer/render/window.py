@@ -130,11 +130,6 @@ class Display:
             glfw.set_window_monitor(self.window, None, x, y, w, h, 0)  # type: ignore[arg-type]
         self.fullscreen = on
 
-    def framebuffer_size(self) -> tuple[int, int]:
-        """The size of the picture in pixels (the output's size)."""
-        width, height = glfw.get_framebuffer_size(self.window)
-        return int(width), int(height)
-
     # --- input ----------------------------------------------------------------------
     def key_event(self, _window: object, key: int, _scancode: int, action: int, mods: int) -> None:
         """GLFW's key callback: a press or repeat goes to `on_key` by name."""
@@ -186,7 +181,7 @@ class Display:
         glfw.poll_events()
         if now - self._last_shader_check >= SHADER_CHECK_S:
             self._last_shader_check = now
-            if self.pipeline.library.stale():
+            if self.pipeline.stale():
                 self.reload_shaders()
         frame = mailbox.take(0.0)
         if frame is not None:

@@ -60,6 +60,7 @@ class ShowFile:
     entries: list[_Entry] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     _lines: _Lines | None = None
+    _stamp: tuple[int, int] | None = None  # the file's (mtime, size) as last read or written
 
     @classmethod
     def load(cls, path: Path) -> ShowFile:
@@ -71,7 +72,9 @@ class ShowFile:
         except (OSError, UnicodeDecodeError) as err:
             reason = getattr(err, "strerror", None) or err
             return cls(path, None, errors=[f"{path}:1: cannot read: {reason}"])
-        return cls.parse(text, path)
+        show = cls.parse(text, path)
+        show._stamp = _stamp(path)
+        return show
 
     @classmethod
     def parse(cls, text: str, path: Path) -> ShowFile:
@@ -148,6 +151,7 @@ class ShowFile:
         if self.document is None:
             raise ShowFileError(f"{self.path}: not stored, the show file could not be read "
                                 "(fix it and restart)")
+        self._reread_if_edited()
         tables = self.document.get(SCENES_KEY)
         if tables is None:
             tables = tomlkit.aot()
@@ -174,6 +178,28 @@ class ShowFile:
         """Write the document atomically: a temporary file beside it, then `os.replace`."""
         assert self.document is not None
         write_atomically(self.path, tomlkit.dumps(self.document))
+        self._stamp = _stamp(self.path)
+
+    def _reread_if_edited(self) -> None:
+        """The file was edited by hand while the show ran: store into that text, not over
+        it (the scenes in memory stay as they loaded until the next start)."""
+        stamp = _stamp(self.path)
+        if stamp is None or stamp == self._stamp:
+            return
+        try:
+            self.document = tomlkit.parse(self.path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ParseError) as err:
+            raise ShowFileError(f"{self.path}: not stored, the file was edited during the "
+                                f"show and cannot be read now ({err})") from None
+        self._stamp = stamp
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -19,7 +19,8 @@ from performer.control.osc.options import (
     Target,
     targets_from,
 )
-from performer.control.osc.query import Namespace, OscQueryError, OscQueryServer, advertise
+from performer.control.osc.query import Namespace, advertise
+from performer.control.osc.query_server import OscQueryError, OscQueryServer
 from performer.control.osc.routing import AddressTable
 from performer.control.osc.server import OscServer
 from performer.control.osc.state import FrameState
@@ -45,7 +46,8 @@ class OscService:
     ) -> None:
         registry = show.registry
         table = AddressTable(registry.params())
-        state = FrameState(layer_names(registry), show.latest_frame, show.output_figures)
+        state = FrameState(layer_names(registry), show.latest_frame, show.output_figures,
+                           registry.param("route.1.target").choices)
         self.server = OscServer(registry, table, host, port, allow or ())
         reply_to: Callable[[], Target | None] | None = (
             (lambda: self.server.last_sender) if reply else None)
