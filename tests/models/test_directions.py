@@ -13,6 +13,7 @@ from performer.models import directions as found
 from performer.models.base import AblatableGenerator
 from performer.models.loading import load_model
 from tests.models import nvlabs_fixtures as fixtures
+from tests.models import stylegan3_fixtures
 
 CPU = torch.device("cpu")
 
@@ -26,10 +27,19 @@ def stylegan2(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AblatableGen
         yield load_model(str(root / "g.pkl"), CPU)
 
 
-@pytest.fixture(params=["dcgan", "stylegan2"])
+@pytest.fixture(scope="module")
+def stylegan3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AblatableGenerator]:
+    root = tmp_path_factory.mktemp("directions3")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(root / "cache"))
+        stylegan3_fixtures.write_stylegan3_pickle(root / "g3.pkl", "t")
+        yield load_model(str(root / "g3.pkl"), CPU)
+
+
+@pytest.fixture(params=["dcgan", "stylegan2", "stylegan3"])
 def family(request: pytest.FixtureRequest, model: AblatableGenerator,
-           stylegan2: AblatableGenerator) -> AblatableGenerator:
-    return model if request.param == "dcgan" else stylegan2
+           stylegan2: AblatableGenerator, stylegan3: AblatableGenerator) -> AblatableGenerator:
+    return {"dcgan": model, "stylegan2": stylegan2, "stylegan3": stylegan3}[request.param]
 
 
 def test_directions_are_orthonormal_and_in_the_family_space(
