@@ -8,6 +8,7 @@ threads one by one), so the generator on screen keeps its frame rate while a job
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -33,6 +34,9 @@ class Background:
             if not self._started:
                 self._thread.start()
                 self._started = True
+                # Whatever way the program ends, a job running torch is let finish first
+                # (a thread killed inside torch at exit aborts the process).
+                atexit.register(self.stop)
         self._jobs.put(job)
 
     def _run(self) -> None:
@@ -55,7 +59,7 @@ class Background:
 
     def stop(self, timeout: float = 5.0) -> None:
         """End the thread after its current job (jobs not started are dropped)."""
-        if not self._started:
+        if not self._started or not self._thread.is_alive():
             return
         with contextlib.suppress(queue.Empty):
             while True:
