@@ -56,7 +56,16 @@ def complete(cached: Update) -> bool:
 def measure_missing(slot: ModelSlot, twin: AblatableGenerator, weights: Path,
                     cached: Update) -> None:
     """Measure on `twin` (a `measuring_copy` made before the model first drew a frame, so
-    its controls are the loaded ones) what `cached` lacks, offering each stage to `slot`."""
+    its controls are the loaded ones) what `cached` lacks, offering each stage to `slot`.
+    A measurement that fails is one line; the show goes on with what it had."""
+    try:
+        _measure(slot, twin, weights, cached)
+    except Exception as err:  # the model still draws: never let statistics end a show
+        log.error("measuring %s failed (%s); its statistics stay as they are", slot.name, err)
+        slot.offer(Update(statistics=f"failed ({err.__class__.__name__})"))
+
+
+def _measure(slot: ModelSlot, twin: AblatableGenerator, weights: Path, cached: Update) -> None:
     started = time.perf_counter()
     if cached.directions is None:
         directions = load_or_find(twin, weights)

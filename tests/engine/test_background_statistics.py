@@ -3,6 +3,7 @@ importance is measured its order falls back to magnitude, and the frames say so.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from performer.controls import make_registry
+from performer.engine import measurement
 from performer.engine.clock import FixedClock
 from performer.engine.engine import Engine
 from performer.engine.session import open_session
@@ -80,3 +82,22 @@ def test_a_new_model_shows_at_once_and_caches_what_it_measured(
     statistics, settle, engine = first_frame()
     assert statistics == READY and engine.slot.knobs.ready  # read from the cache
     settle()
+
+
+def test_a_failing_measurement_is_one_line_and_the_show_goes_on(
+        unmeasured: Engine, model: AblatableGenerator, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    def broken(*_args: object) -> None:
+        raise MemoryError("out of memory")
+
+    monkeypatch.setattr(measurement, "measure_activity", broken)
+    weights = model.weights_path
+    assert weights is not None
+    twin = measurement.measuring_copy(model)
+    with caplog.at_level(logging.ERROR):
+        measurement.measure_missing(unmeasured.slot, twin, weights, Update())
+    assert [r.getMessage() for r in caplog.records] == [
+        f"measuring {model.name} failed (out of memory); its statistics stay as they are"]
+    frame = unmeasured.step()
+    assert frame.model.statistics == "failed (MemoryError)"
+    assert frame.image.shape == (64, 64, 3)
