@@ -64,7 +64,8 @@ def test_a_model_parameter_the_model_lacks_is_refused(tmp_path: Path) -> None:
 def test_bench_adds_random_weight_stylegan2_figures(checkpoint: Path, tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     result = performer(tmp_path, "bench", "--model", str(checkpoint), "--device", "cpu",
-                       "--seconds", "0.3", "--stylegan-sizes", "16,32", "--json", str(out),
+                       "--seconds", "0.3", "--no-first-start", "--stylegan-sizes", "16,32",
+                       "--json", str(out),
                        "--nvlabs-checkout", str(tmp_path / "no-such-clone"))
     assert result.returncode == 0, result.stderr
     rows = json.loads(out.read_text())["stylegan_random_weights"]
