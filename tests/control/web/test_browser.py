@@ -6,6 +6,7 @@ Screenshots at laptop and phone sizes are saved in test-artifacts/ for a person 
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
 from collections.abc import Iterator
@@ -149,6 +150,9 @@ def test_the_preview_map_and_status_update(live: LiveShow, browser: Browser) -> 
         " let lit = 0; for (let i = 0; i < d.length; i += 4) if (d[i + 1] > 150) lit++;"
         " return lit; })()")
     assert map_pixels > 0
+    logging.getLogger("performer.test").warning("projector 2 unplugged")
+    page.wait_for_function("document.getElementById('warnings').textContent.includes("
+                           "'projector 2 unplugged')")
     page.context.close()
 
 
