@@ -1,4 +1,4 @@
-"""Command line: `performer run | render | layers | bench | midi list`."""
+"""Command line: `performer run | render | layers | scenes | bench | midi list`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from performer.control.services import add_arguments as add_service_arguments
 from performer.models.base import ModelError
 from performer.models.loading import BUILTIN
+from performer.outputs.options import add_arguments as add_output_arguments
 from performer.render.shaders import ShaderError
 
 log = logging.getLogger("performer")
@@ -45,10 +46,21 @@ def _common(parser: argparse.ArgumentParser, settings: bool = False) -> None:
         parser.add_argument("--shader", default="face.frag", metavar="FILE",
                             help="fragment shader that draws the face, found on the shader "
                                  "path (default face.frag; see shaders/README.md)")
+        parser.add_argument("--fx", action="append", default=None, metavar="FILE",
+                            help="an ISF effect file, or a bundled effect by name (decay, "
+                                 "trails, rgb_split, kaleidoscope, grain, vignette); repeat "
+                                 "for a chain, in order; 'none' for no effects (default: "
+                                 "decay)")
         parser.add_argument("--set", dest="settings", type=parse_setting, action="append",
                             default=[], metavar="NAME=VALUE",
                             help="start with a parameter set, e.g. --set output.map=on "
                                  "(repeatable; names as in the README)")
+
+
+def _show_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--show", type=Path, default=None, metavar="FILE",
+                        help="the show file with the scenes (default: show.toml in the "
+                             "user's config folder; made by the first store)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,17 +81,35 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--vsync", action=argparse.BooleanOptionalAction, default=True,
                      help="sync buffer swaps to the refresh (default on)")
     run.add_argument("--seconds", type=float, default=None, help=argparse.SUPPRESS)
+    run.add_argument("--output-size", type=parse_size, default=None, metavar="WxH",
+                     help="size of the picture outputs and recordings get (default: the "
+                          "window's size; 1920x1080 headless)")
+    run.add_argument("--headless", action="store_true",
+                     help="no window: draw offscreen (EGL) for the outputs, played by OSC and "
+                          "MIDI (automatic with no display and an output)")
+    run.add_argument("--output-fps", type=float, default=30.0, metavar="N",
+                     help="pictures per second when headless (default 30)")
+    _show_argument(run)
+    run.add_argument("--show-log", type=Path, default=None, metavar="FILE",
+                     help="write the show log here (default: a new file in the user's state "
+                          "folder; replay it with performer render --replay)")
     add_service_arguments(run)
+    add_output_arguments(run)
 
     render = commands.add_parser("render", help="render the performance to a video file")
     _common(render, settings=True)
     render.add_argument("--seconds", type=float, default=60.0, help="length (default 60)")
-    render.add_argument("--fps", type=float, default=30.0, help="frame rate (default 30)")
-    render.add_argument("--size", type=parse_size, default=(1920, 1080), metavar="WxH",
-                        help="video size (default 1920x1080)")
+    render.add_argument("--fps", type=float, default=None,
+                        help="frame rate (default 30; a replay: the live frame timing)")
+    render.add_argument("--size", type=parse_size, default=None, metavar="WxH",
+                        help="video size (default 1920x1080; a replay: the live size)")
+    render.add_argument("--replay", type=Path, default=None, metavar="LOG",
+                        help="render a show again from its show log (performer run writes "
+                             "one); the other schedule options are ignored")
     render.add_argument("--out", type=Path, default=Path("performer.mp4"), metavar="FILE",
-                        help="output: .mp4 (H.264) or .mov (HAP) (default performer.mp4)")
-    render.add_argument("--codec", choices=("h264", "hap"), default=None,
+                        help="output: .mp4 (H.264), .mov (HAP) or .mkv (lossless FFV1) "
+                             "(default performer.mp4)")
+    render.add_argument("--codec", choices=("h264", "hap", "ffv1"), default=None,
                         help="default: from the file extension")
     render.add_argument("--rate", type=float, default=None, metavar="R",
                         help="neurons per second (default: every target neuron dies by the end)")
@@ -96,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     layers = commands.add_parser("layers", help="list the model's ablatable layers")
     _common(layers)
 
+    scenes = commands.add_parser("scenes", help="list the scenes of the show file")
+    _show_argument(scenes)
+
     bench = commands.add_parser("bench", help="measure the speed figures")
     _common(bench)
     bench.add_argument("--json", type=Path, default=None, metavar="FILE",
@@ -105,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--stylegan-sizes", default=None, metavar="PX,PX",
                        help="also time random-weight StyleGAN2 generators of these sizes "
                             "(default: 256,1024 when --model is a StyleGAN2; 'none' skips)")
+    bench.add_argument("--stylegan3-sizes", default=None, metavar="PX,PX",
+                       help="also time random-weight StyleGAN3 (config T) generators of these "
+                            "sizes (default: 256 when --model is a StyleGAN3; 'none' skips)")
+    bench.add_argument("--nvlabs-checkout", type=Path, default=None, metavar="DIR",
+                       help="a clone of NVlabs/stylegan3: time their reference code on the "
+                            "same random weights, side by side")
 
     midi = commands.add_parser("midi", help="MIDI ports and controllers")
     midi_commands = midi.add_subparsers(dest="midi_command", required=True)
@@ -141,9 +180,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_live(args)
         if args.command == "render":
+            if args.replay is not None:
+                from performer.app.replay import replay_video
+
+                return replay_video(args)
             from performer.app.offline import render_video
 
+            args.fps = 30.0 if args.fps is None else args.fps
+            args.size = (1920, 1080) if args.size is None else args.size
             return render_video(args)
+        if args.command == "scenes":
+            from performer.app.scenes import list_scenes
+
+            return list_scenes(args)
         if args.command == "midi":
             from performer.control.midi.service import list_ports
 

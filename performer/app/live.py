@@ -12,19 +12,27 @@ import argparse
 import logging
 import time
 
+from performer.app.output_stage import OutputStage
+from performer.app.scenes import SceneSaver, book_of, load_show
+from performer.app.show_log import start_show_log
 from performer.app.status import RateMeter, StatusLine, status_text
 from performer.control import keyboard
 from performer.control.services import start_services, stop_services
 from performer.control.show import Show
-from performer.control.web.feed import FrameFeed
 from performer.controls import apply_settings
 from performer.engine.session import open_session
+from performer.env import has_display
 from performer.frame import Frame
 from performer.mailbox import Mailbox
+from performer.outputs.options import streaming_outputs, wants_output
 from performer.params import Registry
+from performer.render.fx.setup import resolve_chain
+from performer.render.headless import HeadlessDisplay
 from performer.render.window import Display, require_display
 
 log = logging.getLogger(__name__)
+
+HEADLESS_SIZE = (1920, 1080)  # the output size when there is no window to take it from
 
 
 class KeyHandler:
@@ -32,7 +40,7 @@ class KeyHandler:
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        self.display: Display | None = None  # set once the window is open
+        self.display: Display | HeadlessDisplay | None = None  # set once the window is open
 
     def __call__(self, key: str) -> None:
         try:
@@ -51,57 +59,95 @@ class KeyHandler:
             display.reload_shaders()
 
 
+def goes_headless(args: argparse.Namespace) -> bool:
+    """--headless, or no display but an output to feed; no display and no output: one line."""
+    if args.headless:
+        return True
+    if has_display():
+        return False
+    if wants_output(args):
+        log.info("no display: running headless for the outputs")
+        return True
+    require_display()  # raises, in one line
+    return False
+
+
+def open_display(args: argparse.Namespace, headless: bool, registry: Registry,
+                 keys: KeyHandler) -> Display | HeadlessDisplay:
+    if headless:
+        return HeadlessDisplay(args.output_size or HEADLESS_SIZE, args.output_fps,
+                               face_shader=args.shader)
+    return Display(args.size, args.monitor, args.vsync, face_shader=args.shader, on_key=keys,
+                   fullscreen=bool(registry.value("output.fullscreen")),
+                   output_size=args.output_size)
+
+
 def run_live(args: argparse.Namespace) -> int:
-    """Open the window, start the engine, and loop until quit (or --seconds, for tests)."""
+    """Open the window (or draw headless), start the engine, and loop until quit (or
+    --seconds, for tests)."""
     started = time.perf_counter()
-    require_display()  # before loading anything: fail fast
-    session = open_session(args.model, args.device)
+    headless = goes_headless(args)  # before loading anything: fail fast
+    show = load_show(args.show)
+    effects, fx_params = resolve_chain(args.fx)
+    session = open_session(args.model, args.device, scene_names=show.names, extra=fx_params)
     registry, engine = session.registry, session.engine
+    engine.scenes.book = book_of(show, registry.params())
+    saver = SceneSaver(show)
+    engine.observe(saver.observe)
     registry.set("output.fullscreen", args.fullscreen, "cli")
+    registry.set("output.record", args.record is not None, "cli")
     apply_settings(registry, args.settings, "cli")
+    stage = OutputStage(streaming_outputs(args), args.record, args.record_codec)
     keys = KeyHandler(registry)
-    display = Display(args.size, args.monitor, args.vsync, face_shader=args.shader, on_key=keys,
-                      fullscreen=bool(registry.value("output.fullscreen")))
+    display = open_display(args, headless, registry, keys)
+    display.pipeline.use_fx(effects)
     keys.display = display
+    show_log = start_show_log(args.show_log, session, display.framebuffer_size())
     mailbox: Mailbox[Frame] = Mailbox()
     status = StatusLine()
     meter = RateMeter()
     engine.start(mailbox)
-    feed = FrameFeed()
-    services = start_services(args, Show(registry, mailbox.peek, lambda: meter.last, feed.status))
-    # The console's preview; until the output stage feeds it the final picture, the engine's
-    # frames do (control/web/feed.py).
-    feed.add(o for s in services for o in getattr(s, "video_outputs", ()))
-    log.info("press ? for the keys")
+    services = start_services(args, Show(registry, mailbox.peek, stage.figures,
+                                         lambda: meter.last))
+    for output in (o for s in services for o in getattr(s, "video_outputs", ())):
+        stage.add(output)  # the console's preview
+    if not headless:
+        log.info("press ? for the keys")
     waiting_for_first = True
     try:
         while display.running and not display.should_close():
             tick = time.perf_counter()
             try:
+                stage.follow(display.latest)
+                display.capturing = stage.active
                 frame = display.refresh(mailbox)
                 # Queued OSC and MIDI changes are applied (and fed back) every refresh, even
                 # while the generator is busy with a slow frame.
                 registry.drain()
+                picture = display.capture()
+                if picture is not None:
+                    stage.post(picture)
             except Exception:  # one bad refresh must not end the show; the next one tries again
                 log.exception("display refresh failed")
                 time.sleep(0.1)
                 continue
-            if frame is not None:
-                feed.offer(frame)
             if frame is not None and waiting_for_first:
                 waiting_for_first = False
                 log.info("first frame %.2f s after start", time.perf_counter() - started)
             meter.count()
             if status.due():
-                status.show(status_text(display.latest, meter.rate()))
+                status.show(status_text(display.latest, meter.rate()) + stage.status_text())
             if args.seconds is not None and tick - started >= args.seconds:
                 break
             # Cap at the refresh rate where swaps do not wait (vsync off, virtual displays).
             time.sleep(max(0.0, 1.0 / display.refresh_hz - (time.perf_counter() - tick)))
     finally:
-        feed.close()
         stop_services(services)
         engine.stop()
+        stage.close()
+        if show_log is not None:
+            show_log.close()
+        saver.close()
         status.clear()
         display.close()
     return 0

@@ -7,24 +7,17 @@ from dataclasses import dataclass
 
 from performer.frame import Frame
 from performer.params import Registry
-
-
-@dataclass(frozen=True)
-class OutputStatus:
-    """One video output as the status shows it: frames it took and frames it dropped."""
-
-    name: str
-    sent: int
-    dropped: int
+from performer.video import OutputFigures
 
 
 @dataclass(frozen=True)
 class Show:
     """What a control service is given of the show: the registry it writes to (every
     parameter, the model's layers among them), the newest frame (for the state it
-    publishes), and the figures only the live loop knows (for the console's status)."""
+    publishes), and the figures only the live loop knows: the window's refresh rate and how
+    each video output keeps up."""
 
     registry: Registry
     latest_frame: Callable[[], Frame | None] = lambda: None
+    output_figures: Callable[[], Sequence[OutputFigures]] = tuple
     display_fps: Callable[[], float] = lambda: 0.0
-    outputs: Callable[[], Sequence[OutputStatus]] = tuple

@@ -20,7 +20,10 @@ import moderngl
 from performer.env import has_display
 from performer.frame import Frame
 from performer.mailbox import Mailbox
-from performer.render.pipeline import Look, Pipeline
+from performer.render.drawer import FrameDrawer
+from performer.render.output_target import OutputTarget
+from performer.render.pipeline import Pipeline
+from performer.video import VideoFrame
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,7 @@ class Display:
         face_shader: str = "face.frag",
         on_key: Callable[[str], None] | None = None,
         fullscreen: bool = False,
+        output_size: tuple[int, int] | None = None,
     ) -> None:
         require_display()
         if not glfw.init():
@@ -83,9 +87,15 @@ class Display:
         self.running = True
         self.set_fullscreen(fullscreen)  # at once, not with the first frame
         self.refresh_hz = self._refresh_rate()
-        self._frame_arrived = 0.0
         self._last_shader_check = time.perf_counter()
-        self.latest: Frame | None = None  # the frame on screen
+        self.drawer = FrameDrawer(self.pipeline)
+        # The picture outputs get: drawn at the output size (default: the window's size at
+        # opening, in multiples of 4 as every codec takes) and shown letterboxed, only while
+        # `capturing` (some output takes it).
+        width, height = glfw.get_framebuffer_size(self.window)
+        self.output = OutputTarget(self.ctx, self.pipeline.library,
+                                   output_size or (max(4, width // 4 * 4), max(4, height // 4 * 4)))
+        self.capturing = False
         glfw.set_key_callback(self.window, self.key_event)
 
     # --- monitors -------------------------------------------------------------------
@@ -120,6 +130,11 @@ class Display:
             glfw.set_window_monitor(self.window, None, x, y, w, h, 0)  # type: ignore[arg-type]
         self.fullscreen = on
 
+    def framebuffer_size(self) -> tuple[int, int]:
+        """The size of the picture in pixels (the output's size)."""
+        width, height = glfw.get_framebuffer_size(self.window)
+        return int(width), int(height)
+
     # --- input ----------------------------------------------------------------------
     def key_event(self, _window: object, key: int, _scancode: int, action: int, mods: int) -> None:
         """GLFW's key callback: a press or repeat goes to `on_key` by name."""
@@ -139,26 +154,31 @@ class Display:
 
     # --- one refresh ----------------------------------------------------------------
     def show(self, frame: Frame | None) -> None:
-        """Upload a new frame (if any) and draw the current picture into the back buffer.
-
-        Between frames the picture keeps the look of the one on screen: a cross-fade from the
-        previous image and a blackout fade both go on by the display's own clock.
-        """
+        """Upload a new frame (if any) and draw the current picture into the back buffer:
+        through the output picture while `capturing`, else straight to the screen."""
         now = time.perf_counter()
-        if frame is not None:
-            if self.latest is None or frame.image is not self.latest.image:
-                self._frame_arrived = now  # a new image, not the same one with new values
-            self.pipeline.upload(frame)
-            self.latest = frame
-        self.ctx.screen.use()
-        size = glfw.get_framebuffer_size(self.window)
-        if self.latest is None:
-            self.pipeline.draw(size, Look())  # black until the first frame
-            return
-        since = now - self._frame_arrived
-        crossfade_s = self.latest.crossfade_s
-        fade = max(0.0, 1.0 - since / crossfade_s) if crossfade_s > 0 else 0.0
-        self.pipeline.draw(size, Look.of(self.latest, fade, since))
+        self.drawer.take(frame, now)
+        screen_size = glfw.get_framebuffer_size(self.window)
+        if self.capturing:
+            self.output.use()
+            self.drawer.draw(self.output.size, now)
+            self.output.present(self.ctx.screen, screen_size)
+        else:
+            self.ctx.screen.use()
+            self.drawer.draw(screen_size, now)
+
+    @property
+    def latest(self) -> Frame | None:
+        """The frame on screen."""
+        return self.drawer.latest
+
+    def capture(self) -> VideoFrame | None:
+        """After a refresh while `capturing`: start reading its picture back and return the
+        one read refreshes ago (None while the read-back ring fills)."""
+        if not self.capturing or self.latest is None:
+            self.output.readback.reset()
+            return None
+        return self.output.read(self.latest.index, self.latest.time, self.refresh_hz)
 
     def refresh(self, mailbox: Mailbox[Frame]) -> Frame | None:
         """One display refresh: input, shader edits, newest frame (if any), draw, swap."""
@@ -166,7 +186,7 @@ class Display:
         glfw.poll_events()
         if now - self._last_shader_check >= SHADER_CHECK_S:
             self._last_shader_check = now
-            if self.pipeline.library.stale():
+            if self.pipeline.stale():
                 self.reload_shaders()
         frame = mailbox.take(0.0)
         if frame is not None:
@@ -180,5 +200,6 @@ class Display:
         return bool(glfw.window_should_close(self.window))
 
     def close(self) -> None:
+        self.output.release()
         glfw.destroy_window(self.window)
         glfw.terminate()

@@ -35,7 +35,7 @@ def test_every_key_does_what_its_help_says(registry: Registry) -> None:
     press("RIGHT_BRACKET")
     assert float(registry.value("drift.speed")) > 0
     for key, name in (("R", "ablation.revive"), ("SPACE", "drift.freeze"), ("M", "output.map"),
-                      ("F", "output.fullscreen")):
+                      ("F", "output.fullscreen"), ("SHIFT+R", "output.record")):
         assert press(key) is None
         assert registry.value(name) is True, key
     press("N")
@@ -89,3 +89,13 @@ def test_help_lists_every_key_as_people_write_it() -> None:
     assert key_label("SHIFT+LEFT") == "Shift+Left"
     assert key_label("LEFT_BRACKET") == "["
     assert key_label("SHIFT+SLASH") == "?"
+
+
+def test_number_keys_recall_scenes_and_shifted_ones_store_into_them() -> None:
+    registry = make_registry(LAYERS, scene_names=["intro", "storm"])
+    keyboard.handle("2", registry)
+    assert registry.value("scene.recall") == "storm"
+    keyboard.handle("0", registry)
+    assert registry.value("scene.recall") == "scene 10"
+    keyboard.handle("SHIFT+1", registry)
+    assert registry.value("scene.store") == "intro"

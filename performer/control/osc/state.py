@@ -1,8 +1,10 @@
 """Read-only show state published over OSC for visual sync: fps, generator time, living
-neurons (total and per layer, as fractions) and the face seed.
+neurons (total and per layer, as fractions), the face seed, and each video output's fps and
+dropped pictures.
 
 Read from the newest frame: a frame is immutable and carries everything it was made with,
-so a reader on another thread always sees one whole frame's state.
+so a reader on another thread always sees one whole frame's state. The outputs' figures
+come from the app through `Show.output_figures` (the outputs layer is not imported here).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 
 from performer.control.osc.routing import PREFIX
 from performer.frame import Frame
+from performer.video import OutputFigures
 
 STATE = f"{PREFIX}/state"
 ALL = "all"
@@ -26,8 +29,19 @@ class StateNode:
     maximum: float | None = None
 
 
-def state_nodes(layer_names: Sequence[str]) -> list[StateNode]:
-    """The state addresses for a model with these layers."""
+def output_nodes(name: str) -> list[StateNode]:
+    """The state addresses of one video output (ndi, record, ...)."""
+    base = f"{STATE}/output/{name}"
+    return [
+        StateNode(f"{base}/fps", "f", f"Pictures the {name} output sends per second.", 0.0,
+                  None),
+        StateNode(f"{base}/dropped", "i",
+                  f"Pictures the {name} output missed because it lagged.", 0, None),
+    ]
+
+
+def state_nodes(layer_names: Sequence[str], output_names: Sequence[str] = ()) -> list[StateNode]:
+    """The state addresses for a model with these layers and a show with these outputs."""
     nodes = [
         StateNode(f"{STATE}/fps", "f", "Frames the generator makes per second.", 0.0, None),
         StateNode(f"{STATE}/generator_ms", "f", "Milliseconds one forward pass takes.", 0.0, None),
@@ -38,16 +52,21 @@ def state_nodes(layer_names: Sequence[str]) -> list[StateNode]:
         for name in layer_names
     ]
     nodes.append(StateNode(f"{STATE}/face", "i", "Seed of the face being shown.", 0, 2**31 - 1))
+    for name in output_names:
+        nodes += output_nodes(name)
     return nodes
 
 
 class FrameState:
     """The state nodes of one show and their values, read from its newest frame."""
 
-    def __init__(self, layer_names: Sequence[str],
-                 latest_frame: Callable[[], Frame | None]) -> None:
-        self.nodes = state_nodes(layer_names)
+    def __init__(self, layer_names: Sequence[str], latest_frame: Callable[[], Frame | None],
+                 output_figures: Callable[[], Sequence[OutputFigures]] = tuple) -> None:
+        # Outputs running at the start are listed (OSCQuery); one started later (a
+        # recording) is sent all the same.
+        self.nodes = state_nodes(layer_names, [f.name for f in output_figures()])
         self.latest_frame = latest_frame
+        self.output_figures = output_figures
 
     def read(self) -> dict[str, float | int]:
         """Every state value; empty before the first frame."""
@@ -62,4 +81,7 @@ class FrameState:
         for name, fraction in frame.neurons.layer_alive_fractions().items():
             values[f"{STATE}/alive/{name}"] = fraction
         values[f"{STATE}/face"] = frame.face_seed
+        for figures in self.output_figures():
+            values[f"{STATE}/output/{figures.name}/fps"] = float(figures.fps)
+            values[f"{STATE}/output/{figures.name}/dropped"] = figures.dropped
         return values

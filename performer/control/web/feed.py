@@ -1,9 +1,9 @@
 """Hands the engine's frames to video outputs (the console's preview) on a thread of
-their own, newest frame first, until the output stage does it with the final picture.
+their own, newest frame first, where there is no window to read the picture back from: the
+bench and the console's tests. A show feeds its outputs through the output stage instead
+(`app/output_stage.py`), with the picture as the projector shows it.
 
-This is the one place that makes `VideoFrame`s from `Frame.image`. The live loop
-(`app/live.py`) and the bench use it; the output stage replaces it whole, handing the
-same outputs the picture as the projector shows it.
+This is the one place that makes `VideoFrame`s from `Frame.image`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from performer.control.show import OutputStatus
 from performer.frame import Frame
 from performer.mailbox import Mailbox
-from performer.video import VideoFrame, VideoOutput
+from performer.video import OutputFigures, VideoFrame, VideoOutput
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +56,8 @@ class FrameFeed:
     def offer(self, frame: Frame) -> None:
         self._mailbox.post(frame)
 
-    def status(self) -> list[OutputStatus]:
-        return [OutputStatus(o.name, self.sent[o.name], self._mailbox.dropped)
+    def figures(self) -> list[OutputFigures]:
+        return [OutputFigures(o.name, 0.0, self.sent[o.name], self._mailbox.dropped)
                 for o in self.outputs]
 
     def _run(self) -> None:

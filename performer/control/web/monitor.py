@@ -41,7 +41,8 @@ def neuron_map(frame: Frame) -> dict[str, Any]:
 def status(show: Show, preview: PreviewOutput, warnings: RecentWarnings) -> dict[str, Any]:
     """Everything the status panel shows, from the newest frame and the live loop."""
     frame = show.latest_frame()
-    outputs = [{"name": o.name, "sent": o.sent, "dropped": o.dropped} for o in show.outputs()]
+    outputs = [{"name": o.name, "fps": round(o.fps, 1), "sent": o.sent, "dropped": o.dropped,
+                "failed": o.failed} for o in show.output_figures()]
     figures: dict[str, Any] = {"display_fps": round(show.display_fps(), 1), "outputs": outputs,
                                "warnings": warnings.latest(), "preview_pictures": preview.sent}
     if frame is not None:
@@ -119,6 +120,7 @@ class Monitor:
         await ws.prepare(request)
         viewer = Viewer(ws)
         self.viewers.add(viewer)
+        self.preview.wanted = True
         viewer.wake.set()
         sender = asyncio.create_task(self._send(viewer))
         try:
@@ -127,6 +129,7 @@ class Monitor:
                     break
         finally:
             self.viewers.discard(viewer)
+            self.preview.wanted = bool(self.viewers)
             sender.cancel()
         return ws
 

@@ -62,6 +62,7 @@ class PreviewOutput:
         self._last = -float("inf")
         self._lock = threading.Lock()
         self._picture: Picture | None = None
+        self.wanted = False  # only while a console shows the monitor (set by Monitor)
         self.sent = 0  # pictures encoded
         self.skipped = 0  # frames that came sooner than 1/max_fps after the last picture
 

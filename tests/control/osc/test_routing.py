@@ -160,7 +160,7 @@ def test_patterns_match_as_osc_1_0_says() -> None:
         "drift.speed": 0.0, "drift.glide": 0.0}
     assert changes(message("/performer/ablation/de?d", 0.5)) == [("ablation.dead", 0.5)]
     assert {n for n, _ in changes(message("/performer/output/*", 0))} == {
-        "output.blackout", "output.map", "output.fullscreen", "output.crossfade"}
+        "output.blackout", "output.map", "output.fullscreen", "output.crossfade", "output.record"}
     assert {n for n, _ in changes(message("/performer/*/dead", 0))} == {"ablation.dead"}
     assert changes(message("/performer/ablation/[d]ead", 0.5)) == [("ablation.dead", 0.5)]
     assert changes(message("/performer/ablation/[a-e]e**d", 0.5)) == [("ablation.dead", 0.5)]

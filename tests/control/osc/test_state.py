@@ -10,6 +10,7 @@ import pytest
 from performer.control.osc.state import STATE, FrameState, state_nodes
 from performer.engine.engine import Engine
 from performer.frame import EngineFigures, Frame
+from performer.video import OutputFigures
 from tests.helpers import LAYERS
 
 EngineFactory = Callable[..., Engine]
@@ -40,3 +41,17 @@ def test_nodes_cover_every_layer() -> None:
     assert addresses[:3] == [f"{STATE}/fps", f"{STATE}/generator_ms", f"{STATE}/alive/all"]
     assert [f"{STATE}/alive/{name}" for name in LAYERS] == addresses[3:-1]
     assert addresses[-1] == f"{STATE}/face"
+
+
+def test_each_outputs_fps_and_drops_are_published(engine_factory: EngineFactory) -> None:
+    figures = [OutputFigures("ndi", 29.5, 300, 2), OutputFigures("record", 30.0, 310, 0)]
+    now: list[list[OutputFigures]] = [figures[:1]]
+    frame = engine_factory().step()
+    state = FrameState(LAYERS, lambda: frame, lambda: now[-1])
+    listed = [node.address for node in state.nodes]
+    assert listed[-2:] == [f"{STATE}/output/ndi/fps", f"{STATE}/output/ndi/dropped"]
+    values = state.read()
+    assert values[f"{STATE}/output/ndi/fps"] == 29.5
+    assert values[f"{STATE}/output/ndi/dropped"] == 2
+    now.append(figures)  # a recording started during the show is sent too
+    assert state.read()[f"{STATE}/output/record/fps"] == 30.0

@@ -27,7 +27,7 @@ class LiveShow:
         self.mailbox: Mailbox[Frame] = Mailbox()
         self.frames: list[Frame] = []
         self.feed = FrameFeed()
-        show = Show(self.registry, self.latest, lambda: 60.0, self.feed.status)
+        show = Show(self.registry, self.latest, self.feed.figures, lambda: 60.0)
         self.web = WebService(show, web_host, 0, token)
         self.feed.add(self.web.video_outputs)
         self.osc = OscService(show, port=0, targets=[], query_port=None)

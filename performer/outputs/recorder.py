@@ -1,12 +1,18 @@
-"""Video files from rendered frames: ffmpeg in its own process, fed raw RGB by a writer thread.
+"""Video files from rendered frames: ffmpeg in its own process, fed raw pixels by a writer thread.
 
-The render loop only puts frames on a bounded queue; a thread pipes them to ffmpeg, so a slow
-encoder or disk never blocks a draw unless the queue is full (and then `on_full="drop"` drops
-the frame instead of waiting, for live recording).
+Used by `performer render` and by the live recording. The caller only puts frames on a bounded
+queue; a thread pipes them to ffmpeg, so a slow encoder or disk never blocks a draw unless the
+queue is full (and then `on_full="drop"` drops the frame instead of waiting, for live use).
 
-Codecs: "h264" (libx264, yuv420p BT.709, `+faststart`; .mp4, .m4v, .mkv or .mov) and "hap"
-(Vidvox HAP, DXT1, for VJ software such as Resolume; .mov only). Without a codec, the file's
-extension decides: .mov means HAP, anything H.264 can go in means H.264.
+Codecs: "h264" (libx264, yuv420p BT.709; .mp4, .m4v, .mkv or .mov), "hap" (Vidvox HAP, DXT1,
+for VJ software such as Resolume; .mov only) and "ffv1" (lossless FFV1 in Matroska, bgr0: the
+exact RGB of every pixel, for archives). Without a codec, the file's extension decides: .mov
+means HAP, .mkv FFV1, .mp4 and .m4v H.264.
+
+`crash_safe=True` (live recording) writes a file that stays playable if performer or ffmpeg
+is killed: fragmented MP4/MOV (a fragment per keyframe, a keyframe a second) and Matroska
+clusters of at most a second, each flushed to disk as it is written. Otherwise MP4 gets
+`+faststart` (the index first, playable while downloading).
 """
 
 from __future__ import annotations
@@ -27,12 +33,18 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-Codec = Literal["h264", "hap"]
+Codec = Literal["h264", "hap", "ffv1"]
+CODECS: tuple[Codec, ...] = ("h264", "hap", "ffv1")
 CONTAINERS: dict[str, tuple[str, ...]] = {
     "h264": (".mp4", ".m4v", ".mkv", ".mov"),
     "hap": (".mov",),
+    "ffv1": (".mkv",),
 }
-SIZE_MULTIPLE = {"h264": 2, "hap": 4}  # yuv420p needs even sizes; HAP's DXT blocks are 4x4
+BY_EXTENSION: dict[str, Codec] = {".mov": "hap", ".mkv": "ffv1", ".mp4": "h264", ".m4v": "h264"}
+# yuv420p needs even sizes; HAP's DXT blocks are 4x4; FFV1 in RGB takes any size.
+SIZE_MULTIPLE = {"h264": 2, "hap": 4, "ffv1": 1}
+PIXEL_FORMATS = {3: "rgb24", 4: "rgba"}  # what write() takes, by channel count
+CRASH_SAFE_INTERVAL_S = 1.0  # at most this much is lost when the recording is killed
 
 
 class RecorderError(RuntimeError):
@@ -43,18 +55,13 @@ def codec_for(path: str | Path, codec: str | None = None) -> Codec:
     """The codec to use: the one asked for (checked against the container), else by extension."""
     suffix = Path(path).suffix.lower()
     if codec is None:
-        if suffix == ".mov":
-            return "hap"
-        if suffix in CONTAINERS["h264"]:
-            return "h264"
-        raise RecorderError(f"cannot tell the codec from {str(path)!r}: use .mp4 (H.264) or "
-                            f".mov (HAP), or name the codec")
-    if codec == "h264":
-        name: Codec = "h264"
-    elif codec == "hap":
-        name = "hap"
-    else:
-        raise RecorderError(f"unknown codec {codec!r}: choose h264 or hap")
+        if suffix in BY_EXTENSION:
+            return BY_EXTENSION[suffix]
+        raise RecorderError(f"cannot tell the codec from {str(path)!r}: use .mp4 (H.264), "
+                            f".mov (HAP) or .mkv (lossless FFV1), or name the codec")
+    name = next((known for known in CODECS if known == codec), None)
+    if name is None:
+        raise RecorderError(f"unknown codec {codec!r}: choose {', '.join(CODECS)}")
     if suffix not in CONTAINERS[name]:
         raise RecorderError(f"{name} cannot go in a {suffix or 'extension-less'} file: use "
                             f"{' or '.join(CONTAINERS[name])}")
@@ -86,42 +93,64 @@ def has_encoder(ffmpeg: str, encoder: str) -> bool:
 
 
 def ffmpeg_command(ffmpeg: str, path: Path, size: tuple[int, int], fps: float, codec: Codec,
-                   crf: int = 18, preset: str = "veryfast") -> list[str]:
-    """The ffmpeg command line that reads raw rgb24 frames on stdin and writes `path`."""
+                   crf: int = 18, preset: str = "veryfast", *, channels: int = 3,
+                   crash_safe: bool = False) -> list[str]:
+    """The ffmpeg command line that reads raw frames (rgb24, or rgba with `channels=4`) on
+    stdin and writes `path`."""
     rate = Fraction(fps).limit_denominator(1001)
     command = [
         ffmpeg, "-hide_banner", "-nostats", "-loglevel", "error", "-y",
-        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{size[0]}x{size[1]}",
+        "-f", "rawvideo", "-pix_fmt", PIXEL_FORMATS[channels], "-s", f"{size[0]}x{size[1]}",
         "-framerate", str(rate), "-i", "-", "-an",
     ]
+    keyframe_every = max(1, round(fps * CRASH_SAFE_INTERVAL_S))
     if codec == "h264":
         command += [
             "-c:v", "libx264", "-preset", preset, "-crf", str(crf),
             "-vf", "scale=out_color_matrix=bt709:out_range=tv", "-pix_fmt", "yuv420p",
             "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
-            "-color_range", "tv", "-movflags", "+faststart",
+            "-color_range", "tv",
         ]
-    else:
+        if crash_safe:
+            command += ["-g", str(keyframe_every)]
+    elif codec == "hap":
         command += ["-c:v", "hap", "-format", "hap"]
+    else:  # FFV1 version 3, every frame a keyframe with checksummed slices; RGB kept exactly
+        command += ["-c:v", "ffv1", "-level", "3", "-g", "1", "-slicecrc", "1",
+                    "-pix_fmt", "bgr0"]
+    if path.suffix.lower() == ".mkv":
+        if crash_safe:
+            limit_ms = str(round(CRASH_SAFE_INTERVAL_S * 1000))
+            command += ["-cluster_time_limit", limit_ms, "-flush_packets", "1"]
+    elif crash_safe:
+        command += ["-movflags", "+frag_keyframe+empty_moov+default_base_moof",
+                    "-flush_packets", "1"]
+    else:
+        command += ["-movflags", "+faststart"]
     return [*command, str(path)]
 
 
 class Recorder:
     """Encode frames of `size` (w, h) at `fps` into `path`; see the module notes for codecs.
 
-    `write` queues a frame (copied, so the caller may reuse its buffer); `close` waits for
-    ffmpeg and raises RecorderError if it failed. Use as a context manager.
+    `write` queues a frame (copied, so the caller may reuse its buffer) of `channels` (3 RGB,
+    4 RGBA, alpha ignored); `close` waits for ffmpeg and raises RecorderError if it failed.
+    Use as a context manager.
     """
 
     def __init__(self, path: str | Path, size: tuple[int, int], fps: float,
                  codec: str | None = None, *, queue_frames: int = 8,
                  on_full: Literal["block", "drop"] = "block", crf: int = 18,
-                 preset: str = "veryfast", ffmpeg: str | None = None) -> None:
+                 preset: str = "veryfast", ffmpeg: str | None = None, channels: int = 3,
+                 crash_safe: bool = False) -> None:
         self.path = Path(path)
         self.codec = codec_for(self.path, codec)
         self.size = (int(size[0]), int(size[1]))
         self.fps = float(fps)
         self.on_full = on_full
+        if channels not in PIXEL_FORMATS:
+            raise RecorderError(f"frames must have 3 (RGB) or 4 (RGBA) channels, not {channels}")
+        self.channels = channels
         if self.fps <= 0:
             raise RecorderError(f"fps must be positive, got {fps}")
         multiple = SIZE_MULTIPLE[self.codec]
@@ -141,7 +170,8 @@ class Recorder:
         self._closed = False
         self._reported = False
         self._queue: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=max(1, queue_frames))
-        command = ffmpeg_command(exe, self.path, self.size, self.fps, self.codec, crf, preset)
+        command = ffmpeg_command(exe, self.path, self.size, self.fps, self.codec, crf, preset,
+                                 channels=channels, crash_safe=crash_safe)
         log.debug("recorder: %s", " ".join(command))
         try:
             self._proc = subprocess.Popen(command, stdin=subprocess.PIPE,
@@ -159,12 +189,12 @@ class Recorder:
         log.info("recording %s: %dx%d at %g fps, %s", self.path, *self.size, self.fps, self.codec)
 
     def write(self, rgb: np.ndarray) -> bool:
-        """Queue one (h, w, 3) uint8 frame, row 0 at the top. False if it was dropped."""
+        """Queue one (h, w, channels) uint8 frame, row 0 at the top. False if it was dropped."""
         if self._closed:
             raise RecorderError(f"recorder for {self.path} is closed")
         if self._failure is not None:
             self._raise_failure()
-        h_w = (self.size[1], self.size[0], 3)
+        h_w = (self.size[1], self.size[0], self.channels)
         if rgb.shape != h_w or rgb.dtype != np.uint8:
             raise RecorderError(f"frame is {rgb.shape} {rgb.dtype}, expected {h_w} uint8")
         frame = np.array(rgb, dtype=np.uint8, order="C", copy=True)
