@@ -9,8 +9,12 @@ from frames.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
+import threading
 import time
+from collections.abc import Callable, Iterator
 
 from performer.app.output_stage import OutputStage
 from performer.app.status import RateMeter, StatusLine, status_text
@@ -79,6 +83,35 @@ def open_display(args: argparse.Namespace, headless: bool, registry: Registry,
                    output_size=args.output_size)
 
 
+def refresh(display: Display | HeadlessDisplay, mailbox: Mailbox[Frame], registry: Registry,
+            stage: OutputStage) -> Frame | None:
+    """One refresh: the outputs follow the frame on screen, the newest frame is drawn, queued
+    control changes are applied (and fed back, even while the generator is busy with a slow
+    frame), and the picture read back goes to the outputs."""
+    stage.follow(display.latest)
+    display.capturing = stage.active
+    frame = display.refresh(mailbox)
+    registry.drain()
+    picture = display.capture()
+    if picture is not None:
+        stage.post(picture)
+    return frame
+
+
+@contextlib.contextmanager
+def stop_on_sigterm(stop: Callable[[], None]) -> Iterator[None]:
+    """SIGTERM (systemd, a rack's supervisor) ends the show like the quit key: outputs and
+    recordings close properly. Only the main thread can take signals."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda _signal, _frame: stop())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run_live(args: argparse.Namespace) -> int:
     """Open the window (or draw headless), start the engine, and loop until quit (or
     --seconds, for tests)."""
@@ -101,37 +134,30 @@ def run_live(args: argparse.Namespace) -> int:
     if not headless:
         log.info("press ? for the keys")
     waiting_for_first = True
-    try:
-        while display.running and not display.should_close():
-            tick = time.perf_counter()
-            try:
-                stage.follow(display.latest)
-                display.capturing = stage.active
-                frame = display.refresh(mailbox)
-                # Queued OSC and MIDI changes are applied (and fed back) every refresh, even
-                # while the generator is busy with a slow frame.
-                registry.drain()
-                picture = display.capture()
-                if picture is not None:
-                    stage.post(picture)
-            except Exception:  # one bad refresh must not end the show; the next one tries again
-                log.exception("display refresh failed")
-                time.sleep(0.1)
-                continue
-            if frame is not None and waiting_for_first:
-                waiting_for_first = False
-                log.info("first frame %.2f s after start", time.perf_counter() - started)
-            meter.count()
-            if status.due():
-                status.show(status_text(display.latest, meter.rate()) + stage.status_text())
-            if args.seconds is not None and tick - started >= args.seconds:
-                break
-            # Cap at the refresh rate where swaps do not wait (vsync off, virtual displays).
-            time.sleep(max(0.0, 1.0 / display.refresh_hz - (time.perf_counter() - tick)))
-    finally:
-        stop_services(services)
-        engine.stop()
-        stage.close()
-        status.clear()
-        display.close()
+    with stop_on_sigterm(lambda: setattr(display, "running", False)):
+        try:
+            while display.running and not display.should_close():
+                tick = time.perf_counter()
+                try:
+                    frame = refresh(display, mailbox, registry, stage)
+                except Exception:  # one bad refresh must not end the show; the next one tries again
+                    log.exception("display refresh failed")
+                    time.sleep(0.1)
+                    continue
+                if frame is not None and waiting_for_first:
+                    waiting_for_first = False
+                    log.info("first frame %.2f s after start", time.perf_counter() - started)
+                meter.count()
+                if status.due():
+                    status.show(status_text(display.latest, meter.rate()) + stage.status_text())
+                if args.seconds is not None and tick - started >= args.seconds:
+                    break
+                # Cap at the refresh rate where swaps do not wait (vsync off, virtual displays).
+                time.sleep(max(0.0, 1.0 / display.refresh_hz - (time.perf_counter() - tick)))
+        finally:
+            stop_services(services)
+            engine.stop()
+            stage.close()
+            status.clear()
+            display.close()
     return 0

@@ -53,11 +53,13 @@ def test_with_no_display_and_ndi_the_show_runs_headless_and_a_receiver_gets_it()
             frames = receiver.receive(10, timeout=60)
         finally:
             receiver.close()
-        show.send_signal(signal.SIGINT)  # Ctrl+C ends the show cleanly
+        show.send_signal(signal.SIGTERM)  # as a supervisor stops it: a clean end
         _, errors = show.communicate(timeout=60)
     finally:
         show.kill()
+    assert show.returncode == 0, errors
     assert "no display: running headless for the outputs" in errors
+    assert "ndi: " in errors and "pictures sent" in errors  # closed properly, and reported
     assert "Traceback" not in errors
     for frame in frames:
         assert frame.size == OUTPUT and frame.rate == (30, 1)

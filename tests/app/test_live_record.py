@@ -28,6 +28,7 @@ def test_the_lossless_recording_is_the_output_picture_bit_for_bit(tmp_path: Path
     display = Display((640, 480), vsync=False, output_size=(330, 186))  # any size: FFV1
     output = RecordingOutput(tmp_path / "take.mkv")
     shown: list[np.ndarray] = []
+    indices: list[tuple[int, float]] = []
     try:
         display.capturing = True
         mailbox: Mailbox[Frame] = Mailbox()
@@ -39,6 +40,7 @@ def test_the_lossless_recording_is_the_output_picture_bit_for_bit(tmp_path: Path
             if picture is not None:
                 output.send(picture)
                 shown.append(picture.pixels[..., :3].copy())
+                indices.append((picture.index, picture.time))
     finally:
         output.close()
         display.close()
@@ -48,6 +50,12 @@ def test_the_lossless_recording_is_the_output_picture_bit_for_bit(tmp_path: Path
     for got, want in zip(recorded, shown, strict=True):
         np.testing.assert_array_equal(got, want)
     assert len({f.tobytes() for f in recorded}) > 1  # the face moved: distinct pictures
+    # Beside the video: which engine frame (index, show time) each picture shows.
+    rows = (tmp_path / "take.mkv.frames.tsv").read_text().splitlines()
+    assert rows[0] == "picture\tframe\ttime"
+    listed = [(int(frame), float(time)) for _, frame, time in (r.split("\t") for r in rows[1:])]
+    assert [int(r.split("\t")[0]) for r in rows[1:]] == list(range(len(shown)))
+    assert listed == indices
 
 
 def test_performer_run_record_writes_the_output_picture(tmp_path: Path) -> None:
