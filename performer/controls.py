@@ -18,11 +18,31 @@ FILLS = ("zero", "mean", "noise")
 BLACKOUT_FADE_S = 0.75  # output.fade (the B key) takes this long
 LEARN_OFF = "off"
 LEARN_LAST = "last"
+SCENE_SLOTS = 16  # scene.store / scene.recall offer at least this many scenes
+SCENE_NONE = "none"  # scene.recall: no scene on screen; scene.store: nothing to store
+QUANTIZE = ("now", "beat", "bar")
 
 
-def declare(layer_names: Sequence[str], extra: Sequence[Param] = ()) -> list[Param]:
-    """Every parameter, with `ablation.layer` offering 'all' plus the model's layers, and
-    the model's own `extra` controls (which MIDI learn can bind like the others)."""
+def scene_slots(names: Sequence[str]) -> tuple[str, ...]:
+    """The show file's scene names, then empty slots named "scene N" up to SCENE_SLOTS, so
+    a pad or a number key can store into a slot nobody has named yet."""
+    slots = list(names)
+    taken = {name.lower() for name in slots}
+    number = len(slots)
+    while len(slots) < SCENE_SLOTS:
+        number += 1
+        name = f"scene {number}"
+        if name not in taken:
+            slots.append(name)
+    return tuple(slots)
+
+
+def declare(layer_names: Sequence[str], extra: Sequence[Param] = (),
+            scene_names: Sequence[str] = ()) -> list[Param]:
+    """Every parameter, with `ablation.layer` offering 'all' plus the model's layers, the
+    model's own `extra` controls (which MIDI learn can bind like the others), and the show
+    file's `scene_names` as scene.store / scene.recall choices."""
+    slots = scene_slots(scene_names)
     params = [
         # --- ablation: the heart of the piece ---
         Param("ablation.dead", Kind.FLOAT, 0.0,
@@ -80,6 +100,21 @@ def declare(layer_names: Sequence[str], extra: Sequence[Param] = ()) -> list[Par
               "Read ablation.rate as neurons per beat instead of per second."),
         Param("drift.bars", Kind.INT, 0,
               "Glide to a new face every this many bars (4 beats); 0 is off.", maximum=64),
+        # --- scenes: named sets of values from the show file ---
+        Param("scene.recall", Kind.CHOICE, SCENE_NONE,
+              "Recall a scene (by name, or 1-based number over OSC); it shows the scene on "
+              "screen, and goes back to none once a value the scene holds is changed.",
+              choices=(*slots, SCENE_NONE)),
+        Param("scene.store", Kind.CHOICE, SCENE_NONE,
+              "Store the current values into a scene (an empty slot stores every parameter, "
+              "a scene keeps its own groups); reads none again once stored.",
+              choices=(*slots, SCENE_NONE)),
+        Param("scene.morph", Kind.FLOAT, 0.0,
+              "Duration of the move to a recalled scene; 0 cuts.", unit="s", maximum=60.0,
+              curve=Curve.SQUARE),
+        Param("scene.quantize", Kind.CHOICE, "now",
+              "Hold a recall until the next beat or bar of tempo.bpm, or recall now.",
+              choices=QUANTIZE),
         *extra,
     ]
     # MIDI learn: the next control moved is bound to the parameter named here.
@@ -96,9 +131,10 @@ def layer_names(registry: Registry) -> tuple[str, ...]:
     return tuple(c for c in registry.param("ablation.layer").choices if c != ALL_LAYERS)
 
 
-def make_registry(layer_names: Sequence[str], extra: Sequence[Param] = ()) -> Registry:
+def make_registry(layer_names: Sequence[str], extra: Sequence[Param] = (),
+                  scene_names: Sequence[str] = ()) -> Registry:
     """The declared controls plus the loaded model's own (`AblatableGenerator.extra_params`)."""
-    return Registry(declare(layer_names, extra))
+    return Registry(declare(layer_names, extra, scene_names))
 
 
 def apply_settings(registry: Registry, settings: Sequence[tuple[str, str]], source: str) -> None:

@@ -46,3 +46,17 @@ def user_midi_mapping(environ: Mapping[str, str] | None = None) -> Path:
         return Path(env["PERFORMER_MIDI_MAPPING"]).expanduser()
     base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "performer" / "midi.toml"
+
+
+def config_dir() -> Path:
+    """Where the user's show file lives by default (the platform's config folder)."""
+    import platformdirs
+
+    return platformdirs.user_config_path("performer")
+
+
+def state_dir() -> Path:
+    """Where show logs go by default (the platform's state folder)."""
+    import platformdirs
+
+    return platformdirs.user_state_path("performer")

@@ -4,6 +4,7 @@
 #   libegl1         - EGL, for offscreen GL (renders, pipeline tests)
 #   libgl1-mesa-dri - Mesa's llvmpipe software renderer
 #   jackd2          - a JACK server with the dummy driver, for real MIDI ports
+#   xdotool         - real key presses into the performer window (the show-log replay test)
 # Installs them with apt-get when running as root; otherwise prints the exact command and
 # fails, because a test that silently skips proves nothing.
 set -euo pipefail
@@ -14,6 +15,7 @@ ldconfig -p 2>/dev/null | grep -q 'libEGL.so.1 ' || missing+=(libegl1)
 compgen -G '/usr/lib/*/dri/swrast_dri.so' >/dev/null || compgen -G '/usr/lib/*/dri/llvmpipe_dri.so' >/dev/null \
   || compgen -G '/usr/lib/dri/swrast_dri.so' >/dev/null || missing+=(libgl1-mesa-dri)
 command -v jackd >/dev/null 2>&1 || missing+=(jackd2)
+command -v xdotool >/dev/null 2>&1 || missing+=(xdotool)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -1,4 +1,4 @@
-"""Command line: `performer run | render | layers | bench | midi list`."""
+"""Command line: `performer run | render | layers | scenes | bench | midi list`."""
 
 from __future__ import annotations
 
@@ -52,6 +52,12 @@ def _common(parser: argparse.ArgumentParser, settings: bool = False) -> None:
                                  "(repeatable; names as in the README)")
 
 
+def _show_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--show", type=Path, default=None, metavar="FILE",
+                        help="the show file with the scenes (default: show.toml in the "
+                             "user's config folder; made by the first store)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="performer",
@@ -78,15 +84,23 @@ def build_parser() -> argparse.ArgumentParser:
                           "MIDI (automatic with no display and an output)")
     run.add_argument("--output-fps", type=float, default=30.0, metavar="N",
                      help="pictures per second when headless (default 30)")
+    _show_argument(run)
+    run.add_argument("--show-log", type=Path, default=None, metavar="FILE",
+                     help="write the show log here (default: a new file in the user's state "
+                          "folder; replay it with performer render --replay)")
     add_service_arguments(run)
     add_output_arguments(run)
 
     render = commands.add_parser("render", help="render the performance to a video file")
     _common(render, settings=True)
     render.add_argument("--seconds", type=float, default=60.0, help="length (default 60)")
-    render.add_argument("--fps", type=float, default=30.0, help="frame rate (default 30)")
-    render.add_argument("--size", type=parse_size, default=(1920, 1080), metavar="WxH",
-                        help="video size (default 1920x1080)")
+    render.add_argument("--fps", type=float, default=None,
+                        help="frame rate (default 30; a replay: the live frame timing)")
+    render.add_argument("--size", type=parse_size, default=None, metavar="WxH",
+                        help="video size (default 1920x1080; a replay: the live size)")
+    render.add_argument("--replay", type=Path, default=None, metavar="LOG",
+                        help="render a show again from its show log (performer run writes "
+                             "one); the other schedule options are ignored")
     render.add_argument("--out", type=Path, default=Path("performer.mp4"), metavar="FILE",
                         help="output: .mp4 (H.264), .mov (HAP) or .mkv (lossless FFV1) "
                              "(default performer.mp4)")
@@ -106,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     layers = commands.add_parser("layers", help="list the model's ablatable layers")
     _common(layers)
+
+    scenes = commands.add_parser("scenes", help="list the scenes of the show file")
+    _show_argument(scenes)
 
     bench = commands.add_parser("bench", help="measure the speed figures")
     _common(bench)
@@ -152,9 +169,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_live(args)
         if args.command == "render":
+            if args.replay is not None:
+                from performer.app.replay import replay_video
+
+                return replay_video(args)
             from performer.app.offline import render_video
 
+            args.fps = 30.0 if args.fps is None else args.fps
+            args.size = (1920, 1080) if args.size is None else args.size
             return render_video(args)
+        if args.command == "scenes":
+            from performer.app.scenes import list_scenes
+
+            return list_scenes(args)
         if args.command == "midi":
             from performer.control.midi.service import list_ports
 

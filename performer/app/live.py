@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable, Iterator
 
 from performer.app.output_stage import OutputStage
+from performer.app.scenes import SceneSaver, book_of, load_show
+from performer.app.show_log import start_show_log
 from performer.app.status import RateMeter, StatusLine, status_text
 from performer.control import keyboard
 from performer.control.services import start_services, stop_services
@@ -117,8 +119,12 @@ def run_live(args: argparse.Namespace) -> int:
     --seconds, for tests)."""
     started = time.perf_counter()
     headless = goes_headless(args)  # before loading anything: fail fast
-    session = open_session(args.model, args.device)
+    show = load_show(args.show)
+    session = open_session(args.model, args.device, scene_names=show.names)
     registry, engine = session.registry, session.engine
+    engine.scenes.book = book_of(show, registry.params())
+    saver = SceneSaver(show)
+    engine.observe(saver.observe)
     registry.set("output.fullscreen", args.fullscreen, "cli")
     registry.set("output.record", args.record is not None, "cli")
     apply_settings(registry, args.settings, "cli")
@@ -126,6 +132,11 @@ def run_live(args: argparse.Namespace) -> int:
     keys = KeyHandler(registry)
     display = open_display(args, headless, registry, keys)
     keys.display = display
+    # The log's size is the picture a replay should match: the outputs' (and the
+    # recording's) when they run from the start, else the window's.
+    outputs_from_start = stage.active or args.record is not None
+    show_log = start_show_log(args.show_log, session, display.output_size
+                              if outputs_from_start else display.framebuffer_size())
     mailbox: Mailbox[Frame] = Mailbox()
     status = StatusLine()
     meter = RateMeter()
@@ -158,6 +169,9 @@ def run_live(args: argparse.Namespace) -> int:
             stop_services(services)
             engine.stop()
             stage.close()
+            if show_log is not None:
+                show_log.close()
+            saver.close()
             status.clear()
             display.close()
     return 0

@@ -7,6 +7,7 @@ import sys
 import time
 from typing import TextIO
 
+from performer.controls import SCENE_NONE
 from performer.frame import Frame
 
 
@@ -23,6 +24,7 @@ def status_text(frame: Frame | None, display_fps: float) -> str:
         f" | layer {v['ablation.layer']} order {v['ablation.order']} fill {v['ablation.fill']}"
         f" | drift {v.float('drift.speed'):.2f} face {frame.face_seed}"
         f"{' frozen' if v.bool('drift.freeze') else ''}"
+        f"{'' if v.str('scene.recall') == SCENE_NONE else ' | scene ' + v.str('scene.recall')}"
     )
 
 

@@ -18,6 +18,7 @@ import torch
 
 from performer.bench import outputs as outputs_bench
 from performer.bench.osc import LATENCY_SAMPLES, osc_figures
+from performer.bench.show_log import format_show_log, show_log_figures
 from performer.bench.timing import interleaved, timed_forward, without_masks
 from performer.engine.clock import WallClock
 from performer.engine.session import Session, open_session
@@ -132,6 +133,8 @@ def run_bench(args: argparse.Namespace) -> int:
     log.info("measuring OSC latency (up to %d samples) and jitter under a flood...",
              LATENCY_SAMPLES)
     figures.update(osc_figures(session, args.seconds))
+    log.info("measuring the show log's growth under 1,000 OSC messages a second...")
+    figures.update(show_log_figures(session, args.seconds))
     log.info("measuring MIDI latency over a JACK dummy server...")
     figures.update(midi_latency(args.model, args.device))
     log.info("measuring the outputs at %dx%d: read-back, NDI, recording (%.0f s)...",
@@ -140,6 +143,7 @@ def run_bench(args: argparse.Namespace) -> int:
     print(format_table(figures))
     print(format_midi(figures))
     print(outputs_bench.format_outputs(figures))
+    print(format_show_log(figures))
     sizes = stylegan_sizes(args.stylegan_sizes, session)
     if sizes:
         from performer.bench.stylegan import format_stylegan_table, stylegan_figures

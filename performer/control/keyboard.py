@@ -28,6 +28,23 @@ class WindowAction(Enum):
 
 
 RegistryAction = Callable[[Registry], object]  # what it returns is ignored
+SCENE_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0")  # scenes 1..10
+
+
+@dataclass(frozen=True)
+class SceneKeys:
+    """A row of number keys on a scene control: key 1 is the first scene, 0 the tenth."""
+
+    param: str
+    shifted: bool = False
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(f"SHIFT+{k}" if self.shifted else k for k in SCENE_KEYS)
+
+    def __call__(self, registry: Registry, key: str) -> None:
+        index = self.keys.index(key)  # a choice's 0-based index: scene index + 1
+        registry.set(self.param, registry.param(self.param).choices[index], SOURCE)
 
 
 @dataclass(frozen=True)
@@ -36,7 +53,7 @@ class Binding:
 
     keys: tuple[str, ...]
     help: str
-    action: RegistryAction | WindowAction
+    action: RegistryAction | WindowAction | SceneKeys
 
 
 def _step_normalized(name: str, step: float) -> RegistryAction:
@@ -96,6 +113,10 @@ BINDINGS: tuple[Binding, ...] = (
     Binding(("K",), "MIDI learn: the next control moved drives the last parameter you changed",
             _learn_last),
     Binding(("SHIFT+K",), "MIDI learn off", _set("midi.learn", LEARN_OFF)),
+    Binding(SceneKeys("scene.recall").keys, "recall scene 1 … 10 (its number; 0 is 10)",
+            SceneKeys("scene.recall")),
+    Binding(SceneKeys("scene.store", shifted=True).keys,
+            "store the picture into scene 1 … 10", SceneKeys("scene.store", shifted=True)),
     Binding(("S",), "reload shaders from disk", WindowAction.RELOAD),
     Binding(("SHIFT+SLASH", "H"), "show these keys", WindowAction.HELP),
     Binding(("ESCAPE", "Q"), "quit", WindowAction.QUIT),
@@ -110,11 +131,17 @@ def handle(key: str, registry: Registry) -> WindowAction | None:
 
     A shifted key with no binding of its own acts as the plain key.
     """
-    binding = _BY_KEY.get(key) or _BY_KEY.get(key.removeprefix("SHIFT+"))
+    binding = _BY_KEY.get(key)
+    if binding is None:
+        key = key.removeprefix("SHIFT+")
+        binding = _BY_KEY.get(key)
     if binding is None:
         return None
     if isinstance(binding.action, WindowAction):
         return binding.action
+    if isinstance(binding.action, SceneKeys):
+        binding.action(registry, key)
+        return None
     binding.action(registry)
     return None
 

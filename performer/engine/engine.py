@@ -1,9 +1,10 @@
 """The per-frame loop body, and the thread that runs it.
 
 Each frame: one registry snapshot; every piece of automation (the rate moving the dead
-fraction, resets, new faces, the blackout fade, tap tempo, class and face glides) computed
-from that snapshot alone and written back to the registry once, as one batch, so feedback
-sees it; masks and latent updated; one forward pass; a frame posted to the mailbox that
+fraction, resets, new faces, the blackout fade, tap tempo, class and face glides, scene
+recalls, morphs and stores) computed from that snapshot alone and written back to the
+registry once, as one batch, so feedback sees it; the step handed to its observers (the
+show log); masks and latent updated; one forward pass; a frame posted to the mailbox that
 carries every value it was made with. Nothing else on this path allocates more than the
 image.
 """
@@ -14,7 +15,8 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -24,18 +26,36 @@ from performer.engine.ablation import Ablation, AblationState
 from performer.engine.clock import Clock
 from performer.engine.drift import ClassBlend
 from performer.engine.latent_space import latent_path
+from performer.engine.scenes import SceneDirector
 from performer.engine.tempo import TapTempo
 from performer.frame import EngineFigures, Fade, Frame
 from performer.mailbox import Mailbox
 from performer.models.base import AblatableGenerator
 from performer.models.stats import ModelStats
 from performer.params import ParamChange, Registry, Snapshot, Value
+from performer.scenes.book import Scene, SceneBook
 
 log = logging.getLogger(__name__)
 
 ENGINE = "engine"  # the source of the changes the engine writes back (automation)
 
 BEATS_PER_BAR = 4  # drift.bars counts bars of four beats at tempo.bpm
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one engine step consumed and made, for observers that must see every step
+    (the show log, the show file's saver), not only the frames the display took."""
+
+    index: int
+    time: float
+    dt: float
+    snapshot: Snapshot  # the registry's values as this step consumed them
+    values: Snapshot  # ... plus the automation it wrote back
+    stored: tuple[Scene, ...] = ()  # scenes stored on this step
+
+
+StepObserver = Callable[[Step], None]
 
 
 def to_rgb8(images: torch.Tensor) -> np.ndarray:
@@ -52,6 +72,7 @@ class Engine:
         registry: Registry,
         clock: Clock,
         device: torch.device | None = None,
+        scenes: SceneBook | None = None,
     ) -> None:
         self.model = model
         self.registry = registry
@@ -61,6 +82,10 @@ class Engine:
         self.latents = latent_path(model, int(registry.value("drift.seed")), self.device)
         self.classes = ClassBlend(model.class_count) if model.class_count else None
         self.taps = TapTempo()
+        self.scenes = SceneDirector(scenes or SceneBook(),
+                                    {p.name: p for p in registry.params()})
+        self._observers: list[StepObserver] = []
+        self._previous: Mapping[str, Value] | None = None  # the last step's values
         self.time = 0.0
         self.index = 0
         self._beats = 0.0  # beats since the last drift.bars glide
@@ -93,6 +118,10 @@ class Engine:
         writes = self.automate(snap, dt)
         self.registry.write_back(writes, snap, source=ENGINE)
         values = Snapshot({**snap.data, **writes}, snap.fired_at)
+        self._previous = values.data
+        step = Step(index, self.time, dt, snap, values, tuple(self.scenes.stored))
+        for observer in self._observers:
+            observer(step)
 
         self.ablation.seed_noise(index)
         self.ablation.apply(AblationState(
@@ -141,6 +170,7 @@ class Engine:
             bpm = self.taps.tap(when)
             if bpm is not None:
                 writes["tempo.bpm"] = bpm
+        writes.update(self.scenes.automate(snap, dt, self._previous))
         return {name: self.registry.param(name).coerce(value) for name, value in writes.items()}
 
     def _dead_after(self, snap: Snapshot, dt: float) -> float | None:
@@ -180,6 +210,14 @@ class Engine:
         if after == self._fade.target:
             self._fade = None
         return after
+
+    def observe(self, observer: StepObserver) -> None:
+        """Call `observer` on the engine thread after every step; it must only hand the
+        step on (a queue), never block."""
+        self._observers.append(observer)
+
+    def unobserve(self, observer: StepObserver) -> None:
+        self._observers.remove(observer)
 
     # --- the thread -----------------------------------------------------------------
     def attach(self, mailbox: Mailbox[Frame]) -> None:

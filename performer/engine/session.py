@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 
-from performer.controls import make_registry
+from performer.controls import declare
 from performer.engine.clock import Clock, WallClock
 from performer.engine.engine import Engine
 from performer.models.base import AblatableGenerator
@@ -34,15 +35,20 @@ class Session:
 
 
 def open_session(
-    model: str | None = None, device: str | None = None, clock: Clock | None = None
+    model: str | None = None, device: str | None = None, clock: Clock | None = None,
+    scene_names: Sequence[str] = (), registry_clock: Callable[[], float] = time.perf_counter,
 ) -> Session:
-    """Load the model on the chosen device and wire a registry and engine to it."""
+    """Load the model on the chosen device and wire a registry and engine to it.
+
+    `scene_names` are the show file's scenes (scene.recall's choices); `registry_clock`
+    times fired triggers (a replay gives back the logged times)."""
     started = time.perf_counter()
     chosen = choose_device(device)
     generator = load_model(model, chosen)
     assert generator.weights_path is not None  # the loader sets it
     stats = load_or_measure(generator, generator.weights_path)
-    registry = make_registry([layer.name for layer in generator.layers], generator.extra_params())
+    registry = Registry(declare([layer.name for layer in generator.layers],
+                                generator.extra_params(), scene_names), clock=registry_clock)
     engine = Engine(generator, stats, registry, clock or WallClock(), chosen)
     elapsed = time.perf_counter() - started
     log.info(

@@ -43,6 +43,14 @@ class HeadlessDisplay:
     def latest(self) -> Frame | None:
         return self.drawer.latest
 
+    @property
+    def output_size(self) -> tuple[int, int]:
+        return self.size
+
+    def framebuffer_size(self) -> tuple[int, int]:
+        """The size of the picture in pixels (the output's size), as a window reports it."""
+        return self.size
+
     def reload_shaders(self) -> None:
         errors = self.pipeline.reload()
         for error in errors:

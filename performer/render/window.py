@@ -130,6 +130,16 @@ class Display:
             glfw.set_window_monitor(self.window, None, x, y, w, h, 0)  # type: ignore[arg-type]
         self.fullscreen = on
 
+    @property
+    def output_size(self) -> tuple[int, int]:
+        """The size of the picture outputs and recordings get (shown letterboxed)."""
+        return self.output.size
+
+    def framebuffer_size(self) -> tuple[int, int]:
+        """The size of the picture in pixels (the output's size)."""
+        width, height = glfw.get_framebuffer_size(self.window)
+        return int(width), int(height)
+
     # --- input ----------------------------------------------------------------------
     def key_event(self, _window: object, key: int, _scancode: int, action: int, mods: int) -> None:
         """GLFW's key callback: a press or repeat goes to `on_key` by name."""

@@ -34,6 +34,8 @@ def test_bench_prints_every_figure_and_writes_json(tmp_path: Path) -> None:
     assert "ablation overhead" in result.stdout and "pipeline / min" in result.stdout
     assert figures["osc_latency_samples"] >= 50 and 0 < figures["osc_latency_p50_ms"] < 1000
     assert figures["osc_jitter_ratio"] >= 1.0 and "OSC sent -> first frame" in result.stdout
+    assert figures["show_log_kb_per_min_1k_osc"] > figures["show_log_kb_per_min_idle"] > 0
+    assert "show log: " in result.stdout
 
 
 def test_a_broken_user_shader_is_one_line_with_file_and_line(tmp_path: Path) -> None:

@@ -20,6 +20,14 @@ def test_status_line_names_the_key_figures_of_the_frame(engine_factory: EngineFa
     assert "display  59.9 fps" in text and "gen 300.0 fps   2.5 ms" in text
     assert "rate 16.0/s" in text and "layer all" in text and "order importance" in text
     assert "face 5" in text and "alive 960/960" in text
+    assert "scene" not in text
+
+
+def test_status_line_names_the_scene_on_screen(engine_factory: EngineFactory) -> None:
+    engine = engine_factory()
+    engine.registry.set("scene.store", "scene 4")
+    engine.step()
+    assert status_text(engine.step(), 60.0).endswith(" | scene scene 4")
 
 
 def test_status_line_before_the_first_frame() -> None:

@@ -89,3 +89,13 @@ def test_help_lists_every_key_as_people_write_it() -> None:
     assert key_label("SHIFT+LEFT") == "Shift+Left"
     assert key_label("LEFT_BRACKET") == "["
     assert key_label("SHIFT+SLASH") == "?"
+
+
+def test_number_keys_recall_scenes_and_shifted_ones_store_into_them() -> None:
+    registry = make_registry(LAYERS, scene_names=["intro", "storm"])
+    keyboard.handle("2", registry)
+    assert registry.value("scene.recall") == "storm"
+    keyboard.handle("0", registry)
+    assert registry.value("scene.recall") == "scene 10"
+    keyboard.handle("SHIFT+1", registry)
+    assert registry.value("scene.store") == "intro"

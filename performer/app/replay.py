@@ -1,0 +1,157 @@
+"""`performer render --replay LOG`: a show rendered again from its show log.
+
+The engine is fed exactly what it consumed live: each step's changes, its fired triggers
+(with their times, for tap tempo) and its time step, so its state, and every frame, are
+the same as the show's. The scenes are the ones the show started with; stores happen again
+on the step they happened. At the live size and timing each step is one video frame; at
+another `--fps` the timeline is sampled by show time (the frame on screen at each tick).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from performer.engine.session import Session, open_session
+from performer.outputs.recorder import Recorder
+from performer.params import Kind, ParamChange
+from performer.render.offscreen import Offscreen
+from performer.render.pipeline import Look, Pipeline
+from performer.scenes.book import Scene, SceneBook
+from performer.showlog.format import LoggedStep, ShowLogError, file_sha256
+from performer.showlog.reader import ShowLog
+
+log = logging.getLogger(__name__)
+
+SOURCE = "replay"
+DEFAULT_FPS = 30.0  # a log with a single step has no timing of its own
+
+
+class LoggedTime:
+    """The engine's clock in a replay: the logged time step, tick by tick."""
+
+    def __init__(self) -> None:
+        self.dt = 0.0
+
+    def tick(self) -> float:
+        return self.dt
+
+
+class TriggerTime:
+    """The registry's clock in a replay: the time a trigger fired live."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Replay:
+    log: ShowLog
+    session: Session
+    clock: LoggedTime
+    trigger_time: TriggerTime
+
+    def step(self, logged: LoggedStep) -> None:
+        """Give the registry what this step consumed live, then run the step."""
+        registry = self.session.registry
+        if logged.changes:
+            registry.apply([ParamChange(name, value, SOURCE)
+                            for name, value in logged.changes.items()])
+        for name, times in logged.fired.items():
+            for when in times:
+                self.trigger_time.now = when
+                registry.apply([ParamChange(name, True, SOURCE)])
+        self.clock.dt = logged.dt
+
+
+def open_replay(path: Path, model: str | None, device: str | None) -> Replay:
+    """The log's header checked, and a session set to the show's starting state."""
+    show_log = ShowLog(path)
+    header = show_log.header
+    clock, trigger_time = LoggedTime(), TriggerTime()
+    session = open_session(model or header.model_file, device, clock,
+                           scene_names=[name for name, _ in header.scenes],
+                           registry_clock=trigger_time)
+    assert session.model.weights_path is not None
+    if file_sha256(session.model.weights_path) != header.model_sha256:
+        show_log.close()
+        raise ShowLogError(f"{path}: the show used model {header.model_name} "
+                           f"(sha256 {header.model_sha256[:12]}...), not "
+                           f"{session.model.weights_path}: pass --model with the show's model")
+    registry = session.registry
+    unknown = [name for name in header.registry if name not in registry]
+    if unknown:
+        raise ShowLogError(f"{path}: parameters this model does not have: {', '.join(unknown)}")
+    registry.apply([ParamChange(name, value, SOURCE) for name, value in header.registry.items()
+                    if registry.param(name).kind is not Kind.TRIGGER])
+    session.engine.scenes.book = SceneBook(Scene(name, values) for name, values in header.scenes)
+    return Replay(show_log, session, clock, trigger_time)
+
+
+def replay_frames(replay: Replay, size: tuple[int, int],
+                  fps: float | None = None) -> Iterator[tuple[float, np.ndarray]]:
+    """(show time, RGB picture) as the output showed it: every step, or with `fps` the
+    picture on screen at each 1/fps tick of show time."""
+    engine = replay.session.engine
+    with Offscreen(size) as target:
+        pipeline = Pipeline(target.ctx)
+        tick = 0
+        shown: tuple[float, np.ndarray] | None = None
+        for logged in replay.log.steps():
+            replay.step(logged)
+            frame = engine.step()
+            if fps is not None and shown is not None:
+                while tick / fps < frame.time:  # the previous picture was on screen then
+                    yield tick / fps, shown[1]
+                    tick += 1
+            pipeline.upload(frame)
+            target.use()
+            pipeline.draw(size, Look.of(frame))
+            shown = (frame.time, target.read_rgb())
+            if fps is None:
+                yield shown
+        if fps is not None and shown is not None and tick / fps <= shown[0] + 1e-9:
+            yield tick / fps, shown[1]
+
+
+def live_fps(path: Path) -> float:
+    """The live run's mean frame rate, read from the log (for the video's nominal rate)."""
+    show_log = ShowLog(path)
+    try:
+        last = deque(show_log.steps(), maxlen=1)
+    finally:
+        show_log.close()
+    if not last or last[0].time <= 0:
+        return DEFAULT_FPS
+    return last[0].index / last[0].time
+
+
+def replay_video(args: argparse.Namespace) -> int:
+    replay = open_replay(args.replay, args.model, args.device)
+    size = args.size or replay.log.header.size
+    rate = args.fps or live_fps(args.replay)
+    if not math.isfinite(rate) or rate <= 0:
+        rate = DEFAULT_FPS
+    frames = 0
+    try:
+        with Recorder(args.out, size, rate, args.codec) as recorder:
+            for _, rgb in replay_frames(replay, size, args.fps):
+                recorder.write(rgb)
+                frames += 1
+    finally:
+        replay.log.close()
+    if replay.log.problem is not None:
+        log.warning("%s", replay.log.problem)
+    log.info("wrote %s: %d frames of %s at %dx%d, %g fps", args.out, frames, args.replay,
+             *size, rate)
+    return 0

@@ -1,0 +1,1 @@
+"""The show log: what a show consumed, frame by frame, so it can be rendered again."""
