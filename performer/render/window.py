@@ -20,6 +20,7 @@ import moderngl
 from performer.env import has_display
 from performer.frame import Frame
 from performer.mailbox import Mailbox
+from performer.render import gl_native
 from performer.render.drawer import FrameDrawer
 from performer.render.output_target import OutputTarget
 from performer.render.pipeline import Pipeline
@@ -183,6 +184,7 @@ class Display:
         if not self.capturing or self.latest is None:
             self.output.readback.reset()
             return None
+        gl_native.finish(self.ctx.finish)  # wait with the GIL free: the engine runs meanwhile
         return self.output.read(self.latest.index, self.latest.time, self.refresh_hz)
 
     def refresh(self, mailbox: Mailbox[Frame]) -> Frame | None:

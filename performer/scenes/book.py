@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from performer.params import Kind, Param, Value
 
 # Never stored by a store of "every parameter": the scene controls themselves, MIDI learn,
-# the tempo (the clock drives it) and the window's fullscreen.
+# the tempo (the clock drives it), the window's fullscreen and the recording switch (a recall
+# must never start or stop a recording).
 UNSTORED_GROUPS = frozenset({"scene", "midi", "tempo"})
-UNSTORED = frozenset({"output.fullscreen"})
+UNSTORED = frozenset({"output.fullscreen", "output.record"})
 
 
 @dataclass(frozen=True)
