@@ -10,7 +10,7 @@ from __future__ import annotations
 import moderngl
 
 from performer.render.layout import Rect
-from performer.render.readback import Readback
+from performer.render.readback import Readback, depth_for
 from performer.render.shaders import ProgramSpec, ShaderLibrary
 from performer.video import VideoFrame
 
@@ -37,7 +37,7 @@ class OutputTarget:
         self.texture = ctx.texture(size, 4, dtype="f1")
         self.texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
         self.fbo = ctx.framebuffer(color_attachments=[self.texture])
-        self.readback = Readback(ctx, size)
+        self.readback = Readback(ctx, size, depth_for(ctx))
         self._program: moderngl.Program | None = None
         self._vao: moderngl.VertexArray | None = None
 
@@ -64,7 +64,8 @@ class OutputTarget:
         self.ctx.viewport = (0, 0, *screen_size)
 
     def read(self, index: int, time: float, fps: float) -> VideoFrame | None:
-        """Start reading this refresh's picture; the one from `DEPTH - 1` refreshes ago."""
+        """Start reading this refresh's picture; the one from `depth - 1` refreshes ago (this
+        one, reading directly)."""
         return self.readback.push(self.fbo, index, time, fps)
 
     def release(self) -> None:

@@ -46,7 +46,7 @@ def test_the_lossless_recording_is_the_output_picture_bit_for_bit(tmp_path: Path
         display.close()
     meta, recorded = decode(tmp_path / "take.mkv")
     assert meta["size"] == (330, 186)
-    assert len(recorded) == len(shown) == 12 - 2
+    assert len(recorded) == len(shown) == 12 - max(display.output.readback.depth - 1, 0)
     for got, want in zip(recorded, shown, strict=True):
         np.testing.assert_array_equal(got, want)
     assert len({f.tobytes() for f in recorded}) > 1  # the face moved: distinct pictures
