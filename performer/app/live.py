@@ -1,9 +1,9 @@
-"""`performer run`: the live show, wired: session, window, engine thread, control services,
-keys and the status line.
+"""`performer run`: the live show, wired: session, window (or the headless stand-in),
+engine thread, control services, keys, the output stage and the status line.
 
 The loop is short on purpose: refresh the window (newest frame or the last one), apply
-queued control changes, show the status now and then. Everything it draws or prints comes
-from frames.
+queued control changes, hand the picture read back to the outputs, show the status now
+and then. Everything it draws or prints comes from frames.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def require_display() -> None:
     if not has_display():
         raise DisplayError(
             "no display found (DISPLAY is not set): use `performer render` to make a "
-            "video without a screen"
+            "video without a screen, or feed an output headless (performer run --ndi)"
         )
 
 
