@@ -152,3 +152,22 @@ def test_an_output_that_raises_is_dropped_and_the_show_and_recording_go_on(
     assert failing.sent == 5
     _meta, frames = decode(path)
     assert len(frames) > 5 * 3  # the recording went on long after the failure
+
+
+def test_a_recording_file_no_codec_fits_is_one_line_before_the_show() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "performer", "run", "--record", "show.gif", *NO_CONTROLS],
+        capture_output=True, text=True, timeout=120, env=no_display_env())
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "performer: cannot tell the codec from 'show.gif': use .mp4 (H.264), .mov (HAP) or "
+        ".mkv (lossless FFV1), or name the codec")
+    assert "Traceback" not in result.stderr
+
+
+def test_with_no_display_and_no_output_one_line_says_what_to_do() -> None:
+    result = subprocess.run([sys.executable, "-m", "performer", "run", *NO_CONTROLS],
+                            capture_output=True, text=True, timeout=120, env=no_display_env())
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert "no display" in last and "performer run --ndi" in last
