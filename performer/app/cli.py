@@ -46,6 +46,11 @@ def _common(parser: argparse.ArgumentParser, settings: bool = False) -> None:
         parser.add_argument("--shader", default="face.frag", metavar="FILE",
                             help="fragment shader that draws the face, found on the shader "
                                  "path (default face.frag; see shaders/README.md)")
+        parser.add_argument("--fx", action="append", default=None, metavar="FILE",
+                            help="an ISF effect file, or a bundled effect by name (decay, "
+                                 "trails, rgb_split, kaleidoscope, grain, vignette); repeat "
+                                 "for a chain, in order; 'none' for no effects (default: "
+                                 "decay)")
         parser.add_argument("--set", dest="settings", type=parse_setting, action="append",
                             default=[], metavar="NAME=VALUE",
                             help="start with a parameter set, e.g. --set output.map=on "

@@ -30,6 +30,7 @@ from performer.frame import Frame
 from performer.mailbox import Mailbox
 from performer.outputs.options import streaming_outputs, wants_output
 from performer.params import Registry
+from performer.render.fx.setup import resolve_chain
 from performer.render.headless import HeadlessDisplay
 from performer.render.window import Display, require_display
 
@@ -120,7 +121,8 @@ def run_live(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     headless = goes_headless(args)  # before loading anything: fail fast
     show = load_show(args.show)
-    session = open_session(args.model, args.device, scene_names=show.names)
+    effects, fx_params = resolve_chain(args.fx)
+    session = open_session(args.model, args.device, scene_names=show.names, extra=fx_params)
     registry, engine = session.registry, session.engine
     engine.scenes.book = book_of(show, registry.params())
     saver = SceneSaver(show)
@@ -131,6 +133,7 @@ def run_live(args: argparse.Namespace) -> int:
     stage = OutputStage(streaming_outputs(args), args.record, args.record_codec)
     keys = KeyHandler(registry)
     display = open_display(args, headless, registry, keys)
+    display.pipeline.use_fx(effects)
     keys.display = display
     # The log's size is the picture a replay should match: the outputs' (and the
     # recording's) when they run from the start, else the window's.
@@ -141,7 +144,10 @@ def run_live(args: argparse.Namespace) -> int:
     status = StatusLine()
     meter = RateMeter()
     engine.start(mailbox)
-    services = start_services(args, Show(registry, mailbox.peek, stage.figures))
+    services = start_services(args, Show(registry, mailbox.peek, stage.figures,
+                                         lambda: meter.last))
+    for output in (o for s in services for o in getattr(s, "video_outputs", ())):
+        stage.add(output)  # the console's preview
     if not headless:
         log.info("press ? for the keys")
     waiting_for_first = True

@@ -17,6 +17,7 @@ from performer.engine.clock import FixedClock
 from performer.engine.session import open_session
 from performer.outputs.recorder import Recorder
 from performer.params import Registry
+from performer.render.fx.setup import resolve_chain
 from performer.render.offscreen import Offscreen
 from performer.render.pipeline import Look, Pipeline
 
@@ -65,7 +66,8 @@ class Progress:
 
 
 def render_video(args: argparse.Namespace) -> int:
-    session = open_session(args.model, args.device, FixedClock(args.fps))
+    effects, fx_params = resolve_chain(args.fx)
+    session = open_session(args.model, args.device, FixedClock(args.fps), extra=fx_params)
     registry, engine = session.registry, session.engine
     layer = resolve_layer(args.layer, [layer.name for layer in session.model.layers])
     frames = max(1, math.ceil(args.seconds * args.fps - 1e-9))
@@ -74,7 +76,7 @@ def render_video(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     progress = Progress(frames)
     with Offscreen(args.size) as target, Recorder(args.out, args.size, args.fps, args.codec) as rec:
-        pipeline = Pipeline(target.ctx, face_shader=args.shader)
+        pipeline = Pipeline(target.ctx, face_shader=args.shader, fx=effects)
         for index in range(frames):
             frame = engine.step()
             pipeline.upload(frame)

@@ -13,8 +13,8 @@ import argparse
 import logging
 import math
 from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,8 @@ import numpy as np
 from performer.engine.session import Session, open_session
 from performer.outputs.recorder import Recorder
 from performer.params import Kind, ParamChange
+from performer.render.fx.setup import resolve_chain
+from performer.render.fx.source import EffectFile
 from performer.render.offscreen import Offscreen
 from performer.render.pipeline import Look, Pipeline
 from performer.scenes.book import Scene, SceneBook
@@ -60,6 +62,7 @@ class Replay:
     session: Session
     clock: LoggedTime
     trigger_time: TriggerTime
+    effects: list[EffectFile] = field(default_factory=list)  # the chain, as `--fx` chose it
 
     def step(self, logged: LoggedStep) -> None:
         """Give the registry what this step consumed live, then run the step."""
@@ -74,14 +77,17 @@ class Replay:
         self.clock.dt = logged.dt
 
 
-def open_replay(path: Path, model: str | None, device: str | None) -> Replay:
-    """The log's header checked, and a session set to the show's starting state."""
+def open_replay(path: Path, model: str | None, device: str | None,
+                fx: Sequence[str] | None = None) -> Replay:
+    """The log's header checked, and a session set to the show's starting state; `fx` is
+    the effect chain as `--fx` gives it (None: the default chain, as a show without --fx)."""
     show_log = ShowLog(path)
     header = show_log.header
     clock, trigger_time = LoggedTime(), TriggerTime()
+    effects, fx_params = resolve_chain(fx)
     session = open_session(model or header.model_file, device, clock,
                            scene_names=[name for name, _ in header.scenes],
-                           registry_clock=trigger_time)
+                           registry_clock=trigger_time, extra=fx_params)
     assert session.model.weights_path is not None
     if file_sha256(session.model.weights_path) != header.model_sha256:
         show_log.close()
@@ -95,7 +101,7 @@ def open_replay(path: Path, model: str | None, device: str | None) -> Replay:
     registry.apply([ParamChange(name, value, SOURCE) for name, value in header.registry.items()
                     if registry.param(name).kind is not Kind.TRIGGER])
     session.engine.scenes.book = SceneBook(Scene(name, values) for name, values in header.scenes)
-    return Replay(show_log, session, clock, trigger_time)
+    return Replay(show_log, session, clock, trigger_time, effects)
 
 
 def replay_frames(replay: Replay, size: tuple[int, int],
@@ -104,7 +110,7 @@ def replay_frames(replay: Replay, size: tuple[int, int],
     picture on screen at each 1/fps tick of show time."""
     engine = replay.session.engine
     with Offscreen(size) as target:
-        pipeline = Pipeline(target.ctx)
+        pipeline = Pipeline(target.ctx, fx=replay.effects)
         tick = 0
         shown: tuple[float, np.ndarray] | None = None
         for logged in replay.log.steps():
@@ -137,7 +143,7 @@ def live_fps(path: Path) -> float:
 
 
 def replay_video(args: argparse.Namespace) -> int:
-    replay = open_replay(args.replay, args.model, args.device)
+    replay = open_replay(args.replay, args.model, args.device, args.fx)
     size = args.size or replay.log.header.size
     rate = args.fps or live_fps(args.replay)
     if not math.isfinite(rate) or rate <= 0:

@@ -63,7 +63,7 @@ class HeadlessDisplay:
         now = time.perf_counter()
         if now - self._last_shader_check >= SHADER_CHECK_S:
             self._last_shader_check = now
-            if self.pipeline.library.stale():
+            if self.pipeline.stale():
                 self.reload_shaders()
         frame = mailbox.take(0.0)
         self.drawer.take(frame, now)

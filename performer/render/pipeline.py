@@ -1,21 +1,26 @@
-"""From a Frame to pixels: the face upscaled into the window, the neuron map, the blackout fade.
+"""From a Frame to pixels: the face upscaled into the window, the effect chain, the neuron map,
+the blackout fade.
 
 `Pipeline.upload(frame)` is called when a new frame arrives, `Pipeline.draw(size, look)` on every
 display refresh. Textures are reused while sizes stay the same; layouts (where the face goes, how
 the neuron grid is laid out, see layout.py) are computed when the window size or the network's
-shape changes, never per frame.
+shape changes, never per frame. The effect chain (render/fx/) works at the size drawn, so
+effects run at output resolution whatever the network's size.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import moderngl
 import numpy as np
 
 from performer.frame import Frame, NeuronMap
+from performer.render.fx.chain import FxChain
+from performer.render.fx.host import RenderBuffer
+from performer.render.fx.source import EffectFile
 from performer.render.layout import (
     GridLayout,
     MapLayout,
@@ -43,13 +48,14 @@ class Look:
     show_map: bool = False  # draw the neural memory map
     crossfade: float = 0.0  # 0..1 weight of the previous frame
     map_layout: MapLayout = "auto"  # beside the face if the viewport is wide enough, else overlay
+    since: float = 0.0  # seconds since the frame was shown: effects' TIME runs on between frames
 
     @classmethod
     def of(cls, frame: Frame, crossfade: float = 0.0, since: float = 0.0) -> Look:
         """The look `frame` was made with, `since` seconds after it was shown (a blackout
         fade under way goes on); the display times the cross-fade."""
         return cls(blackout=frame.blackout_after(since), show_map=frame.show_map,
-                   crossfade=crossfade)
+                   crossfade=crossfade, since=since)
 
 
 # --- GL -----------------------------------------------------------------------------------
@@ -104,14 +110,17 @@ class Pipeline:
     """The display's GL state: face textures, neuron-map textures and the shader passes.
 
     Passes, in order: `face_shader` (face + black bars, covers the viewport; drawn a second
-    time, blended, with the previous frame during a cross-fade), `map_shader` (neuron map,
-    blended), `fade.frag` (blackout, blended). All use `fullscreen.vert`.
-    Raises ShaderError at construction if a shader does not compile.
+    time, blended, with the previous frame during a cross-fade), the effect chain `fx` (when
+    any effect is live the face is drawn into a texture first, and the chain's result over
+    the viewport), `map_shader` (neuron map, blended), `fade.frag` (blackout, blended). All
+    use `fullscreen.vert`. Raises ShaderError at construction if a shader does not compile;
+    an effect that does not compile is left out with one logged line.
     """
 
     def __init__(self, ctx: moderngl.Context, library: ShaderLibrary | None = None, *,
                  face_shader: str = "face.frag", map_shader: str = "map.frag",
-                 overlay_opacity: float = OVERLAY_OPACITY) -> None:
+                 overlay_opacity: float = OVERLAY_OPACITY,
+                 fx: Sequence[EffectFile] = ()) -> None:
         self.ctx = ctx
         self._owns_library = library is None
         self.library = ShaderLibrary(ctx) if library is None else library
@@ -135,6 +144,15 @@ class Pipeline:
         self._alive: moderngl.Texture | None = None
         self._tint: moderngl.Texture | None = None
         self._alive_cells: np.ndarray | None = None  # upload buffer, one byte per grid cell
+        self.fx: FxChain | None = None
+        self._fx_input: RenderBuffer | None = None  # the face, drawn for the chain to read
+        self.use_fx(fx)
+
+    def use_fx(self, files: Sequence[EffectFile]) -> None:
+        """Replace the effect chain with these effect files, in order (empty: none)."""
+        if self.fx is not None:
+            self.fx.release()
+        self.fx = FxChain(self.ctx, self.library, files) if files else None
 
     # -- per new frame ----------------------------------------------------------------------
 
@@ -195,10 +213,44 @@ class Pipeline:
         if look.blackout >= 1.0 or self._face is None or width < 1 or height < 1:
             ctx.clear(0.0, 0.0, 0.0, 1.0, viewport=(0, 0, width, height))
             return
-        assert self._prev is not None and self._frame is not None
+        assert self._frame is not None
         screen = self._screen_for(size, look)
         time = float(self._frame.time)
+        chain = self.fx
+        if chain is not None and chain.active(self._frame):
+            target = ctx.fbo  # the caller's framebuffer: the chain's result goes back there
+            stage = self._fx_input_for(size)
+            stage.back.use()
+            ctx.viewport = (0, 0, width, height)
+            self._draw_face(screen, size, look, time)
+            stage.swap()
+            picture = chain.render(stage.texture, size, self._frame, time + look.since)
+            target.use()
+            ctx.viewport = (0, 0, width, height)
+            chain.present(picture)
+        else:
+            self._draw_face(screen, size, look, time)
 
+        if screen.map is not None:
+            self._draw_map(screen.map, screen.overlay, size, time)
+        if look.blackout > 0.0:
+            fade = self._fade_pass
+            fade.refresh()
+            fade.set("u_alpha", float(look.blackout))
+            self._blended(fade.render)
+
+    def _fx_input_for(self, size: tuple[int, int]) -> RenderBuffer:
+        if self._fx_input is None or self._fx_input.size != size:
+            if self._fx_input is not None:
+                self._fx_input.release()
+            self._fx_input = RenderBuffer(self.ctx, size, False)
+        return self._fx_input
+
+    def _draw_face(self, screen: ScreenLayout, size: tuple[int, int], look: Look,
+                   time: float) -> None:
+        """The face and its black bars over the viewport (with the cross-fade, if any)."""
+        assert self._face is not None and self._prev is not None
+        width, height = size
         face = self._face_pass
         face.refresh()
         face.set("u_rect", screen.face.vec4())
@@ -211,14 +263,6 @@ class Pipeline:
             face.set("u_alpha", min(float(look.crossfade), 1.0))
             self._prev.use(SAMPLER_UNITS["u_face"])
             self._blended(face.render)
-
-        if screen.map is not None:
-            self._draw_map(screen.map, screen.overlay, size, time)
-        if look.blackout > 0.0:
-            fade = self._fade_pass
-            fade.refresh()
-            fade.set("u_alpha", float(look.blackout))
-            self._blended(fade.render)
 
     def _screen_for(self, size: tuple[int, int], look: Look) -> ScreenLayout:
         assert self._face is not None
@@ -298,8 +342,16 @@ class Pipeline:
         return {role: texture.glo for role, texture in named.items() if texture is not None}
 
     def reload(self) -> list[str]:
-        """Recompile all shaders from disk; one line per failure, last good programs stay."""
-        return self.library.reload()
+        """Recompile all shaders and effects from disk; one line per failure, last good
+        programs stay."""
+        errors = self.library.reload()
+        if self.fx is not None:
+            errors += self.fx.reload()
+        return errors
+
+    def stale(self) -> bool:
+        """Whether a shader or effect file changed since it was last compiled or tried."""
+        return self.library.stale() or (self.fx is not None and self.fx.stale())
 
     def release(self) -> None:
         for texture in (self._face, self._prev, self._alive, self._tint):
@@ -308,5 +360,11 @@ class Pipeline:
         self._face = self._prev = self._alive = self._tint = None
         for p in (self._face_pass, self._map_pass, self._fade_pass):
             p.release()
+        if self.fx is not None:
+            self.fx.release()
+            self.fx = None
+        if self._fx_input is not None:
+            self._fx_input.release()
+            self._fx_input = None
         if self._owns_library:
             self.library.release()

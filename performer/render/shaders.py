@@ -274,21 +274,28 @@ def load_program(ctx: moderngl.Context, spec: ProgramSpec,
         "vertex_shader": preprocess(spec.vertex, read),
         "fragment_shader": preprocess(spec.fragment, read),
     }
+    program = compile_program(ctx, sources, spec.name)
+    return LoadedProgram(program, tuple(paths.values()))
+
+
+def compile_program(ctx: moderngl.Context, sources: Mapping[str, ShaderSource],
+                    name: str) -> moderngl.Program:
+    """Compile a vertex and a fragment stage; the driver's complaint becomes a ShaderError
+    `file:line: message` (`name` where the log names no line)."""
     try:
-        program = ctx.program(
+        return ctx.program(
             vertex_shader=sources["vertex_shader"].text,
             fragment_shader=sources["fragment_shader"].text,
         )
     except moderngl.Error as err:
         lines = translate_log(str(err), sources)
         first = _first_error(lines)
-        located = re.match(r"^([^:\s]+):(\d+): (.*)$", first)
+        located = re.match(r"^(.+?):(\d+): (.*)$", first)
         full = "\n".join(lines)
         if located:
             raise ShaderError(located.group(3), located.group(1), int(located.group(2)),
                               log=full) from err
-        raise ShaderError(first, spec.name, log=full) from err
-    return LoadedProgram(program, tuple(paths.values()))
+        raise ShaderError(first, name, log=full) from err
 
 
 # --- reload -----------------------------------------------------------------------------

@@ -193,7 +193,7 @@ class Display:
         glfw.poll_events()
         if now - self._last_shader_check >= SHADER_CHECK_S:
             self._last_shader_check = now
-            if self.pipeline.library.stale():
+            if self.pipeline.stale():
                 self.reload_shaders()
         frame = mailbox.take(0.0)
         if frame is not None:
