@@ -37,6 +37,7 @@ from performer.render.window import Display, require_display
 log = logging.getLogger(__name__)
 
 HEADLESS_SIZE = (1920, 1080)  # the output size when there is no window to take it from
+HEADLESS_FPS = 30.0
 
 
 class KeyHandler:
@@ -79,11 +80,12 @@ def goes_headless(args: argparse.Namespace) -> bool:
 def open_display(args: argparse.Namespace, headless: bool, registry: Registry,
                  keys: KeyHandler) -> Display | HeadlessDisplay:
     if headless:
-        return HeadlessDisplay(args.output_size or HEADLESS_SIZE, args.output_fps,
+        return HeadlessDisplay(args.output_size or HEADLESS_SIZE,
+                               args.output_fps or HEADLESS_FPS,
                                face_shader=args.shader)
     return Display(args.size, args.monitor, args.vsync, face_shader=args.shader, on_key=keys,
                    fullscreen=bool(registry.value("output.fullscreen")),
-                   output_size=args.output_size)
+                   output_size=args.output_size, output_fps=args.output_fps)
 
 
 def refresh(display: Display | HeadlessDisplay, mailbox: Mailbox[Frame], registry: Registry,

@@ -17,6 +17,28 @@ from performer.video import VideoFrame
 PRESENT = ProgramSpec("fullscreen.vert", "present.frag")
 
 
+class Pacer:
+    """Which refreshes hand a picture to the outputs: `fps` a second out of `refresh_hz`
+    (all of them when the refreshes come slower than that)."""
+
+    def __init__(self, fps: float, refresh_hz: float) -> None:
+        self.fps = min(fps, refresh_hz)
+        self.refresh_hz = refresh_hz
+        self._next: float | None = None  # when the next picture is due
+
+    def due(self, now: float) -> bool:
+        """Whether the refresh at `now` (seconds) hands on a picture."""
+        period = 1.0 / self.fps
+        if self._next is None:  # the first refresh hands one on
+            self._next = now + period
+            return True
+        if now < self._next - 0.5 / self.refresh_hz:  # within half a refresh counts as due
+            return False
+        # On time: the next one a period later; late by more than a period: from now.
+        self._next = max(self._next, now - period) + period
+        return True
+
+
 def letterbox(picture: tuple[int, int], screen: tuple[int, int]) -> Rect:
     """The largest rectangle of the picture's aspect centred in the screen (GL coordinates)."""
     pw, ph = picture

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,7 @@ def test_the_lossless_recording_is_the_output_picture_bit_for_bit(tmp_path: Path
         for _ in range(12):
             mailbox.post(session.engine.step())
             display.refresh(mailbox)
+            time.sleep(1 / display.refresh_hz)  # the show's pace: a picture every refresh
             picture = display.capture()
             if picture is not None:
                 output.send(picture)

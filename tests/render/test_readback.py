@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from performer.render.output_target import letterbox
+from performer.render.output_target import Pacer, letterbox
 from performer.render.readback import DEPTH, Readback, depth_for
 
 SIZE = (64, 48)
@@ -85,3 +85,21 @@ def test_a_direct_read_has_no_delay(offscreen) -> None:
     picture = readback.push(target.fbo, 5, 0.5, 30.0)  # no delay
     assert picture is not None and picture.index == 5 and (picture.pixels[1:, :, 0] == 70).all()
     readback.release()
+
+
+@pytest.mark.parametrize(("fps", "refresh_hz", "ticks", "handed"), [
+    (60.0, 60.0, 60, 60),  # every refresh
+    (20.0, 60.0, 60, 20),  # every third
+    (25.0, 60.0, 120, 50),  # 25 a second out of 60, evenly
+    (120.0, 60.0, 60, 60),  # never more than the refreshes
+])
+def test_the_pacer_hands_on_fps_pictures_a_second(fps, refresh_hz, ticks, handed) -> None:
+    pacer = Pacer(fps, refresh_hz)
+    due = [pacer.due(tick / refresh_hz) for tick in range(ticks)]
+    assert sum(due) == handed and due[0]
+    assert pacer.fps == min(fps, refresh_hz)
+
+
+def test_refreshes_slower_than_the_rate_all_hand_on_a_picture() -> None:
+    pacer = Pacer(30.0, 60.0)
+    assert all(pacer.due(tick * 0.1) for tick in range(20))  # a slow machine: 10 refreshes/s

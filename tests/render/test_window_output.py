@@ -4,6 +4,8 @@ on a GPU, at once on llvmpipe)."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -37,6 +39,7 @@ def test_outputs_get_the_picture_at_the_output_size_and_the_window_shows_it_lett
         for frame in frames:
             mailbox.post(frame)
             display.refresh(mailbox)
+            time.sleep(1 / display.refresh_hz)  # the show's pace: a picture every refresh
             pictures.append(display.capture())
             screen = np.frombuffer(display.ctx.screen.read(components=3), np.uint8)
         screen = screen.reshape(WINDOW[1], WINDOW[0], 3)[::-1]
@@ -47,7 +50,7 @@ def test_outputs_get_the_picture_at_the_output_size_and_the_window_shows_it_lett
     shown = [p for p in pictures if p is not None]
     assert len(shown) == len(frames) - late
     assert [p.index for p in shown] == [f.index for f in frames[:len(shown)]]
-    assert all(p.size == OUTPUT for p in shown)
+    assert all(p.size == OUTPUT and p.fps == display.refresh_hz for p in shown)
 
     # The same frame drawn offscreen at the output size: the same pixels.
     target = offscreen(OUTPUT)
