@@ -17,6 +17,7 @@ from performer.control.osc.state import state_nodes
 from performer.controls import declare
 from performer.models.loading import BUILTIN
 from performer.models.stylegan2.params import stylegan2_params
+from performer.models.stylegan3.params import TRANSFORM_PARAMS
 from performer.params import Curve, Kind, Param
 
 BUILTIN_LAYERS = ("block0", "block1", "block2", "block3")  # the built-in model's layers
@@ -32,6 +33,11 @@ def stylegan2_parameter_table() -> str:
     note = ("\n\n`model.class` exists for class-conditional checkpoints only; its range is "
             "0 to the number of classes - 1 (here shown for three classes).")
     return _param_rows(stylegan2_params(class_count=3)) + note
+
+
+def stylegan3_parameter_table() -> str:
+    """The controls a StyleGAN3 checkpoint adds on top of StyleGAN2's (less the noise)."""
+    return _param_rows(TRANSFORM_PARAMS)
 
 
 def _param_rows(params: list[Param]) -> str:
@@ -102,7 +108,8 @@ def osc_table() -> str:
 
 
 SECTIONS = {"parameters": parameter_table, "keys": keys_table, "osc": osc_table,
-            "stylegan2-parameters": stylegan2_parameter_table}
+            "stylegan2-parameters": stylegan2_parameter_table,
+            "stylegan3-parameters": stylegan3_parameter_table}
 
 
 def _escape(replacement: str) -> str:
