@@ -139,3 +139,15 @@ def test_a_failed_save_leaves_the_old_file_whole(tmp_path: Path,
         show.store(Scene("opening", {"ablation.dead": 0.7}))
     assert path.read_text() == SHOW
     assert list(tmp_path.iterdir()) == [path]
+
+
+def test_an_fx_table_chooses_the_effect_chain(tmp_path: Path) -> None:
+    path = tmp_path / "show.toml"
+    show = ShowFile.parse('[fx]\nchain = ["kaleidoscope", "decay"]\n\n[[scene]]\nname = "a"\n'
+                          "fx.2.mix = 0.5\n", path)
+    assert show.errors == []
+    assert show.fx_chain == ["kaleidoscope", "decay"]
+    assert ShowFile.parse('[[scene]]\nname = "a"\n', path).fx_chain is None
+    broken = ShowFile.parse('# effects\n[fx]\nchain = "decay"\n', path)
+    assert broken.fx_chain is None
+    assert broken.errors == [f'{path}:2: write the effects as [fx] chain = ["decay", "grain"]']
