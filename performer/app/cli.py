@@ -138,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--stylegan-sizes", default=None, metavar="PX,PX",
                        help="also time random-weight StyleGAN2 generators of these sizes "
                             "(default: 256,1024 when --model is a StyleGAN2; 'none' skips)")
+    bench.add_argument("--stylegan3-sizes", default=None, metavar="PX,PX",
+                       help="also time random-weight StyleGAN3 (config T) generators of these "
+                            "sizes (default: 256 when --model is a StyleGAN3; 'none' skips)")
+    bench.add_argument("--nvlabs-checkout", type=Path, default=None, metavar="DIR",
+                       help="a clone of NVlabs/stylegan3: time their reference code on the "
+                            "same random weights, side by side")
 
     midi = commands.add_parser("midi", help="MIDI ports and controllers")
     midi_commands = midi.add_subparsers(dest="midi_command", required=True)

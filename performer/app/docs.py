@@ -17,6 +17,7 @@ from performer.control.osc.state import state_nodes
 from performer.controls import declare
 from performer.models.loading import BUILTIN
 from performer.models.stylegan2.params import stylegan2_params
+from performer.models.stylegan3.params import TRANSFORM_PARAMS
 from performer.params import Curve, Kind, Param
 from performer.render.fx.setup import resolve_chain
 
@@ -39,6 +40,11 @@ def fx_parameter_table() -> str:
     """The default chain's parameters (`decay` in slot 1), as the registry declares them."""
     note = "\n\nOther effects add theirs the same way, from their ISF INPUTS."
     return _param_rows(resolve_chain(None)[1]) + note
+
+
+def stylegan3_parameter_table() -> str:
+    """The controls a StyleGAN3 checkpoint adds on top of StyleGAN2's (less the noise)."""
+    return _param_rows(TRANSFORM_PARAMS)
 
 
 def _param_rows(params: list[Param]) -> str:
@@ -109,7 +115,8 @@ def osc_table() -> str:
 
 
 SECTIONS = {"parameters": parameter_table, "keys": keys_table, "osc": osc_table,
-            "stylegan2-parameters": stylegan2_parameter_table, "fx-parameters": fx_parameter_table}
+            "stylegan2-parameters": stylegan2_parameter_table,
+            "stylegan3-parameters": stylegan3_parameter_table, "fx-parameters": fx_parameter_table}
 
 
 def _escape(replacement: str) -> str:

@@ -21,11 +21,11 @@ from performer.bench.fx import format_fx, fx_figures
 from performer.bench.osc import LATENCY_SAMPLES, osc_figures
 from performer.bench.show_log import format_show_log, show_log_figures
 from performer.bench.timing import interleaved, timed_forward, without_masks
+from performer.bench.web import CONSOLES, web_figures
 from performer.engine.clock import WallClock
 from performer.engine.session import Session, open_session
 from performer.frame import Frame
 from performer.mailbox import Mailbox
-from performer.models.base import has_w_space
 from performer.render.offscreen import Offscreen
 from performer.render.pipeline import Look, Pipeline
 
@@ -139,6 +139,9 @@ def run_bench(args: argparse.Namespace) -> int:
     figures.update(osc_figures(session, args.seconds))
     log.info("measuring the show log's growth under 1,000 OSC messages a second...")
     figures.update(show_log_figures(session, args.seconds))
+    log.info("measuring the web console: pipeline with 0 and %d consoles, fader latency...",
+             CONSOLES)
+    figures.update(web_figures(session, args.seconds))
     log.info("measuring MIDI latency over a JACK dummy server...")
     figures.update(midi_latency(args.model, args.device))
     log.info("measuring the outputs at %dx%d: read-back, NDI, recording (%.0f s)...",
@@ -149,29 +152,49 @@ def run_bench(args: argparse.Namespace) -> int:
     print(outputs_bench.format_outputs(figures))
     print(format_show_log(figures))
     print(format_fx(fx_rows))
-    sizes = stylegan_sizes(args.stylegan_sizes, session)
-    if sizes:
-        from performer.bench.stylegan import format_stylegan_table, stylegan_figures
-
-        log.info("timing random-weight StyleGAN2 generators at %s px...", sizes)
-        rows = [stylegan_figures(size, session.device, args.seconds) for size in sizes]
-        figures["stylegan2_random_weights"] = rows
-        print(format_stylegan_table(rows))
+    rows = stylegan_rows(args, session)
+    if rows:
+        figures["stylegan_random_weights"] = rows
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
     return 0
 
 
-def stylegan_sizes(option: str | None, session: Session) -> list[int]:
-    """Sizes for the StyleGAN2 figures: the option's list, or 256 and 1024 for a StyleGAN2."""
+def stylegan_rows(args: argparse.Namespace, session: Session) -> list[dict[str, object]]:
+    """Random-weight StyleGAN2 and StyleGAN3 rows (speed, GFLOP/s vs sgemm, NVlabs), printed."""
+    from performer.bench.stylegan import (
+        format_stylegan_table,
+        random_generator,
+        stylegan_figures,
+    )
+    from performer.models.stylegan2 import StyleGAN2Generator
+    from performer.models.stylegan3 import StyleGAN3Generator
+
+    wanted = [("stylegan2", size) for size in stylegan_sizes(
+        args.stylegan_sizes, isinstance(session.model, StyleGAN2Generator), [256, 1024])]
+    wanted += [("stylegan3", size) for size in stylegan_sizes(
+        args.stylegan3_sizes, isinstance(session.model, StyleGAN3Generator), [256])]
+    rows = []
+    for family, size in wanted:
+        log.info("timing a random-weight %s generator at %d px...", family, size)
+        rows.append(stylegan_figures(random_generator(family, size), session.device,
+                                     args.seconds, args.nvlabs_checkout))
+    if rows:
+        print(format_stylegan_table(rows))
+    return rows
+
+
+def stylegan_sizes(option: str | None, default_on: bool, default: list[int]) -> list[int]:
+    """Sizes for a family's figures: the option's list, else `default` when the loaded
+    model is of that family."""
     if option is None:
-        return [256, 1024] if has_w_space(session.model) else []
+        return default if default_on else []
     if option.strip().lower() in ("", "none"):
         return []
     try:
         return [int(part) for part in option.split(",")]
     except ValueError:
-        raise ValueError(f"--stylegan-sizes wants sizes like 256,1024, not {option!r}") from None
+        raise ValueError(f"sizes look like 256,1024, not {option!r}") from None
 
 
 def midi_latency(model: str | None, device: str | None) -> dict[str, object]:
@@ -212,6 +235,8 @@ GOALS = {
     "start_to_first_frame_s": ("start to first frame (s)", "<= 3"),
     "osc_latency_p99_ms": ("OSC sent -> first frame using it, p99 (ms)", "<= 25"),
     "osc_jitter_ratio": ("frame interval p99/median, 1,000 OSC msg/s", "<= 1.5"),
+    "web_pipeline_ratio": (f"pipeline fps, {CONSOLES} consoles / none", ">= 0.9"),
+    "web_latency_p99_ms": ("console -> first frame using it, p99 (ms)", "<= 25"),
 }
 
 
@@ -226,6 +251,10 @@ def format_table(figures: dict[str, object]) -> str:
         "osc_jitter_quiet": "frame interval p99/median, no OSC",
         "osc_jitter_10k": "frame interval p99/median, 10,000 msg/s",
         "osc_dropped": "OSC datagrams dropped (queue full)",
+        "web_pipeline_fps_0": "pipeline fps, no console (1920x1080)",
+        f"web_pipeline_fps_{CONSOLES}": f"pipeline fps, {CONSOLES} consoles connected",
+        "web_latency_p50_ms": "console -> first frame using it, p50 (ms)",
+        "web_latency_samples": "console latency samples",
         **{key: label for key, (label, _) in GOALS.items()},
     }
     rows = [f"| {'figure':<42} | {'value':>9} | goal |", f"|{'-' * 44}|{'-' * 11}|------|"]

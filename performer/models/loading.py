@@ -16,9 +16,11 @@ from performer.models.base import AblatableGenerator, ModelError, file_sha256, s
 from performer.models.dcgan import DCGANGenerator
 from performer.models.formats.nvlabs import read_nvlabs_pickle
 from performer.models.formats.rosinality import read_rosinality
-from performer.models.stylegan2 import ConfigError, StyleGAN2Config, StyleGAN2Generator
+from performer.models.stylegan2 import StyleGAN2Config, StyleGAN2Generator
 from performer.models.stylegan2.cache import cached_weights, write_cache
 from performer.models.stylegan2.checkpoint import W_AVG, build_generator, config_from
+from performer.models.stylegan3 import StyleGAN3Config, StyleGAN3Generator
+from performer.models.stylegan3 import checkpoint as stylegan3_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +28,9 @@ BUILTIN = "dcgan-faces"
 """The face model shipped inside the package (see performer/models/weights/)."""
 
 CHECKPOINT_SUFFIXES = (".pkl", ".pt", ".pth")
-"""StyleGAN2 checkpoints: NVlabs pickles (.pkl) and rosinality torch files (.pt, .pth)."""
-FAMILIES = ("dcgan", "stylegan2")
+"""StyleGAN checkpoints: NVlabs pickles (.pkl; StyleGAN2 and StyleGAN3) and rosinality torch
+files (.pt, .pth; StyleGAN2)."""
+FAMILIES = ("dcgan", "stylegan2", "stylegan3")
 
 
 def builtin_weights_dir() -> Path:
@@ -64,11 +67,13 @@ def read_config(weights: Path) -> dict:
 
 
 def build(config: dict, source: Path) -> AblatableGenerator:
-    if config["family"] == "stylegan2":
-        try:
+    try:
+        if config["family"] == "stylegan2":
             return StyleGAN2Generator(StyleGAN2Config.from_dict(config))
-        except ConfigError as err:
-            raise ModelError(f"{source}: {err}") from err
+        if config["family"] == "stylegan3":
+            return StyleGAN3Generator(StyleGAN3Config.from_dict(config))
+    except ValueError as err:  # either family's ConfigError
+        raise ModelError(f"{source}: {err}") from err
     try:
         return DCGANGenerator(
             latent_size=int(config["latent_size"]),
@@ -93,7 +98,7 @@ def load_state(model: AblatableGenerator, weights: Path) -> None:
 
 
 def import_checkpoint(path: Path) -> tuple[AblatableGenerator, Path]:
-    """A StyleGAN2 checkpoint as our generator, and the weights file that keys its statistics.
+    """A StyleGAN checkpoint as our generator, and the weights file that keys its statistics.
 
     The first load converts it into the cache (safetensors + JSON, keyed by the file's
     sha256); later loads read that and never unpickle.
@@ -111,16 +116,21 @@ def import_checkpoint(path: Path) -> tuple[AblatableGenerator, Path]:
             return model, target
         except ModelError as err:  # a damaged cache is converted again, never fatal
             log.warning("ignoring the damaged converted model (%s)", err)
-    if path.suffix == ".pkl":
-        checkpoint = read_nvlabs_pickle(path)
-        init_kwargs, tensors = checkpoint.init_kwargs, checkpoint.tensors
-        allow_missing: tuple[str, ...] = ()
-    else:
+    converted = convert(path)
+    written = write_cache(converted, converted.config.to_dict(), target, path, digest)
+    return converted, target if written else path
+
+
+def convert(path: Path) -> StyleGAN2Generator | StyleGAN3Generator:
+    """Our generator from a checkpoint: an NVlabs pickle of either family, or rosinality's."""
+    if path.suffix != ".pkl":
         init_kwargs, tensors = read_rosinality(path)
-        allow_missing = (W_AVG,)
-    model = build_generator(config_from(init_kwargs, path), tensors, path, allow_missing)
-    weights = target if write_cache(model, target, path, digest) else path
-    return model, weights
+        return build_generator(config_from(init_kwargs, path), tensors, path, (W_AVG,))
+    checkpoint = read_nvlabs_pickle(path)
+    if checkpoint.family == "stylegan3":
+        config = stylegan3_checkpoint.config_from(checkpoint.init_kwargs, path)
+        return stylegan3_checkpoint.build_generator(config, checkpoint.tensors, path)
+    return build_generator(config_from(checkpoint.init_kwargs, path), checkpoint.tensors, path)
 
 
 def load_model(spec: str | None, device: torch.device) -> AblatableGenerator:

@@ -9,7 +9,7 @@ parameter and buffer shapes and plain attributes as NVlabs' `training/networks.p
 `torch_utils.persistence` and `dnnlib.util` modules exist in `sys.modules` only while a
 fixture is written, so the loader under test can never import them.
 
-Also writes the files the loader must refuse: TensorFlow-era and StyleGAN3-shaped pickles,
+Also writes the files the loader must refuse: TensorFlow-era pickles,
 pickles whose reduce calls `os.system` / `eval` / `subprocess.Popen`, and a persistent
 object whose `module_src` has a side effect.
 """
@@ -668,43 +668,6 @@ def write_nvlabs_pickle(
 def _dump(path: Path, obj: Any, protocol: int = pickle.DEFAULT_PROTOCOL) -> None:
     with path.open("wb") as handle:
         pickle.dump(obj, handle, protocol=protocol)
-
-
-class StyleGAN3Input(Persistent):
-    class_name = "SynthesisInput"
-
-    def __init__(self, channels: int) -> None:
-        super().__init__()
-        self.weight = _frozen(torch.randn([channels, channels]))
-        self.register_buffer("freqs", torch.randn([channels, 2]))
-        self.register_buffer("phases", torch.randn([channels]))
-
-
-class StyleGAN3Synthesis(Persistent):
-    class_name = "SynthesisNetwork"
-
-    def __init__(self, channels: int) -> None:
-        super().__init__()
-        self.input = StyleGAN3Input(channels)
-        self.L0_36_512 = Conv2dLayer(torch.Generator().manual_seed(1), channels, channels, 3, 1)
-        self.layer_names = ["L0_36_512"]
-
-
-class StyleGAN3Generator(Persistent):
-    class_name = "Generator"
-
-    def __init__(self, channels: int) -> None:
-        super().__init__()
-        self.record_init(z_dim=8, c_dim=0, w_dim=8, img_resolution=16, img_channels=3)
-        self.synthesis = StyleGAN3Synthesis(channels)
-        self.mapping = MappingNetwork(torch.Generator().manual_seed(2), 8, 0, 8, 2, num_layers=2)
-
-
-def write_stylegan3_pickle(path: Path) -> None:
-    """A snapshot whose G_ema has StyleGAN3's synthesis (an `input` layer, `L0_...` layers)."""
-    with stand_in_modules():
-        G_ema = StyleGAN3Generator(8)
-        _dump(path, {"G": G_ema, "D": None, "G_ema": G_ema, "training_set_kwargs": EasyDict()})
 
 
 def write_tensorflow_pickle(path: Path) -> None:

@@ -217,9 +217,9 @@ def test_unknown_family(tmp_path: Path) -> None:
     weights = tmp_path / "gan.safetensors"
     shutil.copy(WEIGHTS, weights)
     config = json.loads(CONFIG.read_text())
-    config["family"] = "stylegan3"
+    config["family"] = "stylegan4"
     weights.with_suffix(".json").write_text(json.dumps(config))
-    with pytest.raises(ModelError, match="stylegan3") as caught:
+    with pytest.raises(ModelError, match="stylegan4") as caught:
         load_model(str(weights), CPU)
     assert "gan.json" in str(caught.value)
 

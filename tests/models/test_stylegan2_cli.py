@@ -63,11 +63,15 @@ def test_a_model_parameter_the_model_lacks_is_refused(tmp_path: Path) -> None:
 def test_bench_adds_random_weight_stylegan2_figures(checkpoint: Path, tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     result = performer(tmp_path, "bench", "--model", str(checkpoint), "--device", "cpu",
-                       "--seconds", "0.3", "--stylegan-sizes", "16,32", "--json", str(out))
+                       "--seconds", "0.3", "--stylegan-sizes", "16,32", "--json", str(out),
+                       "--nvlabs-checkout", str(tmp_path / "no-such-clone"))
     assert result.returncode == 0, result.stderr
-    rows = json.loads(out.read_text())["stylegan2_random_weights"]
-    assert [row["size"] for row in rows] == [16, 32]
+    rows = json.loads(out.read_text())["stylegan_random_weights"]
+    assert [(row["family"], row["size"]) for row in rows] == [("stylegan2", 16),
+                                                               ("stylegan2", 32)]
     assert all(row["fps"] > 0 and row["ablated_fps"] > 0 for row in rows)
+    assert all(0 < row["sgemm_fraction"] < 10 and row["gflop"] > 0 for row in rows)
     assert rows[1]["neurons"] == 7 * 512  # b4.conv1 and two convs at 8, 16 and 32 px
-    assert "StyleGAN2, random weights, batch 1:" in result.stdout
-    assert "| 32 px |" in result.stdout
+    assert "StyleGAN, random weights, batch 1" in result.stdout
+    assert "| stylegan2 | 32 px |" in result.stdout
+    assert "NVlabs side by side skipped: NVlabs' code from" in result.stdout

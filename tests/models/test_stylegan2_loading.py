@@ -133,13 +133,6 @@ def error_for(path: Path) -> str:
     return str(caught.value)
 
 
-def test_stylegan3_pickle_is_refused_plainly(folder: Path) -> None:
-    path = folder / "sg3.pkl"
-    fixtures.write_stylegan3_pickle(path)
-    message = error_for(path)
-    assert str(path) in message and "StyleGAN3 is not supported yet" in message
-
-
 def test_tensorflow_pickle_asks_for_conversion(folder: Path) -> None:
     path = folder / "tf.pkl"
     fixtures.write_tensorflow_pickle(path)

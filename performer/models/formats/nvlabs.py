@@ -1,6 +1,6 @@
-"""Reads NVlabs stylegan2-ada-pytorch pickles without running any code they carry.
+"""Reads NVlabs StyleGAN2 and StyleGAN3 pickles without running any code they carry.
 
-Their snapshots (`network-snapshot-*.pkl`) are a plain pickle of
+Their snapshots (`network-snapshot-*.pkl`, both repositories) are a plain pickle of
 `dict(G, D, G_ema, augment_pipe, training_set_kwargs)`. Each network object is stored as a
 call to `torch_utils.persistence._reconstruct_persistent_obj(meta)`, and their own loader
 `exec`s the Python source in `meta['module_src']` to rebuild the class. We never do that:
@@ -39,8 +39,8 @@ __all__ = ["NVlabsCheckpoint", "read_nvlabs_pickle"]
 
 log = logging.getLogger(__name__)
 
-# Classes whose `state` carries StyleGAN3's alias-free synthesis network.
-_STYLEGAN3_CLASSES = frozenset({"SynthesisInput"})
+# The class of StyleGAN3's synthesis input (Fourier features): its presence marks the family.
+_STYLEGAN3_INPUT = "SynthesisInput"
 # numpy dtype kinds a scalar may have: bool, signed/unsigned int, float, complex.
 _SCALAR_KINDS = frozenset("biufc")
 # Opcodes that store into the unpickler's memo, and the largest index a real snapshot
@@ -87,6 +87,7 @@ class NVlabsCheckpoint:
     tensors: dict[str, torch.Tensor]
     attributes: dict[str, Any]
     class_names: dict[str, str]
+    family: str
 
 
 class _Refused(Exception):
@@ -143,6 +144,26 @@ def _dtype(spec: object, align: object = False, copy: object = False) -> np.dtyp
     if dtype.kind not in _SCALAR_KINDS:
         _refuse(f"numpy dtype {spec!r}")
     return dtype
+
+
+class _NDArrayName:
+    """What the name `numpy.ndarray` resolves to: a token `_ndarray` accepts, not the class,
+    so a file cannot call `ndarray(shape)` to allocate an array of any size."""
+
+
+_NDARRAY = _NDArrayName()
+
+
+def _ndarray(cls: object, shape: object, typecode: object) -> np.ndarray:
+    """numpy's array rebuild (`multiarray._reconstruct`), for plain ndarrays only.
+
+    StyleGAN3 layers keep their sizes as small integer arrays. The unpickler then fills
+    the empty array through `ndarray.__setstate__`, whose dtype comes through `_dtype`
+    (numeric only), so no object array can be built.
+    """
+    if cls is not _NDARRAY or shape != (0,) or not isinstance(typecode, bytes):
+        _refuse("a numpy array rebuild other than an empty ndarray")
+    return np.ndarray.__new__(np.ndarray, (0,), np.uint8)
 
 
 def _load_storage(payload: object) -> torch.storage.TypedStorage:
@@ -221,7 +242,7 @@ def _encode(text: object, encoding: object = "latin1") -> bytes:
     return text.encode("latin1")
 
 
-# Every global a StyleGAN2-ADA snapshot may name, and what it becomes here.
+# Every global a StyleGAN2-ADA or StyleGAN3 snapshot may name, and what it becomes here.
 _ALLOWED: dict[tuple[str, str], Any] = {
     ("collections", "OrderedDict"): collections.OrderedDict,
     ("builtins", "set"): set,
@@ -233,6 +254,9 @@ _ALLOWED: dict[tuple[str, str], Any] = {
     ("numpy", "dtype"): _dtype,
     ("numpy.core.multiarray", "scalar"): _scalar,
     ("numpy._core.multiarray", "scalar"): _scalar,
+    ("numpy.core.multiarray", "_reconstruct"): _ndarray,
+    ("numpy._core.multiarray", "_reconstruct"): _ndarray,
+    ("numpy", "ndarray"): _NDARRAY,
     ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
     ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
     ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
@@ -265,14 +289,13 @@ def read_nvlabs_pickle(path: Path, network: str = "G_ema") -> NVlabsCheckpoint:
 
     A file holding a single pickled network instead of a snapshot dict gives that network.
     Raises ModelError with a one-line message naming the file for anything that is not a
-    readable StyleGAN2 PyTorch pickle.
+    readable StyleGAN2 or StyleGAN3 PyTorch pickle.
     """
     path = Path(path)
     data = _unpickle(path)
     walk = _Walk(path)
     try:
         root = _select_network(path, data, network)
-        _reject_stylegan3(path, root)
         walk.module(root, "")
         init_kwargs = walk.plain(root.state.get("_init_kwargs", {}))
         if not isinstance(init_kwargs, dict):
@@ -289,6 +312,7 @@ def read_nvlabs_pickle(path: Path, network: str = "G_ema") -> NVlabsCheckpoint:
         tensors=walk.tensors,
         attributes=walk.attributes,
         class_names=walk.class_names,
+        family=_family(walk.class_names),
     )
 
 
@@ -359,7 +383,7 @@ def _load(path: Path, data: mmap.mmap) -> object:
             return _RestrictedUnpickler(data).load()
         except _Refused as refusal:
             raise ModelError(
-                f"refused {refusal} in {path}: a StyleGAN2 pickle needs nothing else, "
+                f"refused {refusal} in {path}: a StyleGAN pickle needs nothing else, "
                 "and performer never runs code from a model file"
             ) from None
         except _TensorFlowPickle:
@@ -393,22 +417,9 @@ def _select_network(path: Path, data: object, network: str) -> _PersistentObject
     return value
 
 
-def _reject_stylegan3(path: Path, root: _PersistentObject) -> None:
-    synthesis = _modules(root).get("synthesis")
-    if not isinstance(synthesis, _PersistentObject):
-        return
-    children = _modules(synthesis)
-    names = {
-        child.class_name for child in children.values() if isinstance(child, _PersistentObject)
-    }
-    if (
-        "input" in children
-        or any(key.startswith("L0_") for key in children)
-        or names & _STYLEGAN3_CLASSES
-    ):
-        raise ModelError(
-            f"{path} is a StyleGAN3 (alias-free) pickle: StyleGAN3 is not supported yet"
-        )
+def _family(class_names: Mapping[str, str]) -> str:
+    """'stylegan3' when the synthesis network starts from Fourier features, else 'stylegan2'."""
+    return "stylegan3" if class_names.get("synthesis.input") == _STYLEGAN3_INPUT else "stylegan2"
 
 
 def _modules(obj: _PersistentObject) -> Mapping[str, Any]:

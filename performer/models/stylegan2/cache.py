@@ -10,10 +10,10 @@ import json
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 from safetensors.torch import save_file
-
-from performer.models.stylegan2.generator import StyleGAN2Generator
+from torch import nn
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +25,11 @@ def cached_weights(folder: Path, source: Path, digest: str) -> Path:
     return folder / f"{source.stem}-{digest[:16]}.v{FORMAT_VERSION}.safetensors"
 
 
-def write_cache(model: StyleGAN2Generator, target: Path, source: Path, digest: str) -> bool:
-    """Save weights and config atomically; False (logged) when the folder is not writable."""
-    config = {**model.config.to_dict(), "source": source.name, "source_sha256": digest}
+def write_cache(model: nn.Module, model_config: dict[str, Any], target: Path, source: Path,
+                digest: str) -> bool:
+    """Save weights and config (any family's `config.to_dict()`) atomically; False (logged)
+    when the folder is not writable."""
+    config = {**model_config, "source": source.name, "source_sha256": digest}
     state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
