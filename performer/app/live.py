@@ -123,7 +123,7 @@ def run_live(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     headless = goes_headless(args)  # before loading anything: fail fast
     show = load_show(args.show)
-    effects, fx_params = resolve_chain(args.fx)
+    effects, fx_params = resolve_chain(args.fx if args.fx is not None else show.fx_chain)
     session = open_session(args.model, args.device, scene_names=show.names, extra=fx_params)
     registry, engine = session.registry, session.engine
     engine.scenes.book = book_of(show, registry.params())
