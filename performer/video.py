@@ -32,7 +32,10 @@ class VideoFrame:
 class VideoOutput(Protocol):
     """Something that takes output pictures. `send` may be slow: the caller runs each output
     on its own thread behind a one-slot mailbox, so a lagging output drops frames and counts
-    them instead of stalling the show; one that raises is closed with one line."""
+    them instead of stalling the show; one that raises is closed with one line.
+
+    An output that is only sometimes looked at (the console's preview) may carry a `wanted`
+    attribute: while it is False, it gets no pictures, and nothing is read back for it."""
 
     name: str
 
@@ -41,6 +44,11 @@ class VideoOutput(Protocol):
     def send(self, frame: VideoFrame) -> None: ...
 
     def close(self) -> None: ...
+
+
+def is_wanted(output: VideoOutput) -> bool:
+    """Whether `output` takes pictures now (see `VideoOutput`'s `wanted`)."""
+    return bool(getattr(output, "wanted", True))
 
 
 @dataclass(frozen=True)

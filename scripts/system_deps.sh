@@ -5,6 +5,8 @@
 #   libgl1-mesa-dri - Mesa's llvmpipe software renderer
 #   jackd2          - a JACK server with the dummy driver, for real MIDI ports
 #   xdotool         - real key presses into the performer window (the show-log replay test)
+#   chromium        - a real browser for the web console tests (driven by playwright,
+#   chromium-driver   which never downloads a browser of its own)
 # Installs them with apt-get when running as root; otherwise prints the exact command and
 # fails, because a test that silently skips proves nothing.
 set -euo pipefail
@@ -16,6 +18,7 @@ compgen -G '/usr/lib/*/dri/swrast_dri.so' >/dev/null || compgen -G '/usr/lib/*/d
   || compgen -G '/usr/lib/dri/swrast_dri.so' >/dev/null || missing+=(libgl1-mesa-dri)
 command -v jackd >/dev/null 2>&1 || missing+=(jackd2)
 command -v xdotool >/dev/null 2>&1 || missing+=(xdotool)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium chromium-driver)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -107,7 +107,10 @@ def run_live(args: argparse.Namespace) -> int:
     status = StatusLine()
     meter = RateMeter()
     engine.start(mailbox)
-    services = start_services(args, Show(registry, mailbox.peek, stage.figures))
+    services = start_services(args, Show(registry, mailbox.peek, stage.figures,
+                                         lambda: meter.last))
+    for output in (o for s in services for o in getattr(s, "video_outputs", ())):
+        stage.add(output)  # the console's preview
     if not headless:
         log.info("press ? for the keys")
     waiting_for_first = True

@@ -65,6 +65,10 @@ class OutputStage:
         self.fanout.add(RecordingOutput(path, self.record_codec))
         log.info("recording to %s", path)
 
+    def add(self, output: VideoOutput) -> None:
+        """An output that joins once the show runs (the console's preview)."""
+        self.fanout.add(output)
+
     def post(self, picture: VideoFrame) -> None:
         self.fanout.post(picture)
 

@@ -60,6 +60,7 @@ class RateMeter:
     def __init__(self) -> None:
         self._count = 0
         self._since = time.perf_counter()
+        self.last = 0.0  # the rate the last report gave (for readers on other threads)
 
     def count(self) -> None:
         self._count += 1
@@ -67,5 +68,5 @@ class RateMeter:
     def rate(self) -> float:
         now = time.perf_counter()
         rate = self._count / max(now - self._since, 1e-6)
-        self._count, self._since = 0, now
+        self._count, self._since, self.last = 0, now, rate
         return rate

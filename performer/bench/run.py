@@ -21,6 +21,7 @@ from performer.bench.fx import format_fx, fx_figures
 from performer.bench.osc import LATENCY_SAMPLES, osc_figures
 from performer.bench.show_log import format_show_log, show_log_figures
 from performer.bench.timing import interleaved, timed_forward, without_masks
+from performer.bench.web import CONSOLES, web_figures
 from performer.engine.clock import WallClock
 from performer.engine.session import Session, open_session
 from performer.frame import Frame
@@ -138,6 +139,9 @@ def run_bench(args: argparse.Namespace) -> int:
     figures.update(osc_figures(session, args.seconds))
     log.info("measuring the show log's growth under 1,000 OSC messages a second...")
     figures.update(show_log_figures(session, args.seconds))
+    log.info("measuring the web console: pipeline with 0 and %d consoles, fader latency...",
+             CONSOLES)
+    figures.update(web_figures(session, args.seconds))
     log.info("measuring MIDI latency over a JACK dummy server...")
     figures.update(midi_latency(args.model, args.device))
     log.info("measuring the outputs at %dx%d: read-back, NDI, recording (%.0f s)...",
@@ -231,6 +235,8 @@ GOALS = {
     "start_to_first_frame_s": ("start to first frame (s)", "<= 3"),
     "osc_latency_p99_ms": ("OSC sent -> first frame using it, p99 (ms)", "<= 25"),
     "osc_jitter_ratio": ("frame interval p99/median, 1,000 OSC msg/s", "<= 1.5"),
+    "web_pipeline_ratio": (f"pipeline fps, {CONSOLES} consoles / none", ">= 0.9"),
+    "web_latency_p99_ms": ("console -> first frame using it, p99 (ms)", "<= 25"),
 }
 
 
@@ -245,6 +251,10 @@ def format_table(figures: dict[str, object]) -> str:
         "osc_jitter_quiet": "frame interval p99/median, no OSC",
         "osc_jitter_10k": "frame interval p99/median, 10,000 msg/s",
         "osc_dropped": "OSC datagrams dropped (queue full)",
+        "web_pipeline_fps_0": "pipeline fps, no console (1920x1080)",
+        f"web_pipeline_fps_{CONSOLES}": f"pipeline fps, {CONSOLES} consoles connected",
+        "web_latency_p50_ms": "console -> first frame using it, p50 (ms)",
+        "web_latency_samples": "console latency samples",
         **{key: label for key, (label, _) in GOALS.items()},
     }
     rows = [f"| {'figure':<42} | {'value':>9} | goal |", f"|{'-' * 44}|{'-' * 11}|------|"]

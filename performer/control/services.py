@@ -17,6 +17,7 @@ from typing import Protocol
 from performer.control.midi import options as midi_options
 from performer.control.osc import options as osc_options
 from performer.control.show import Show
+from performer.control.web import options as web_options
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +50,18 @@ def _start_midi(args: argparse.Namespace, show: Show) -> Service | None:
     return start(args, show)
 
 
+def _start_web(args: argparse.Namespace, show: Show) -> Service | None:
+    from performer.control.web.service import start
+
+    return start(args, show)
+
+
 # In start order. The options modules import no third-party library, so every command can
 # build its parser without loading python-osc or mido; the services load them when started.
 KINDS = (
     ServiceKind("OSC", osc_options.add_arguments, _start_osc),
     ServiceKind("MIDI", midi_options.add_arguments, _start_midi),
+    ServiceKind("web console", web_options.add_arguments, _start_web),
 )
 
 

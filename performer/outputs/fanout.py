@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Sequence
 
 from performer.mailbox import Mailbox
-from performer.video import OutputFigures, VideoFrame, VideoOutput
+from performer.video import OutputFigures, VideoFrame, VideoOutput, is_wanted
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,13 @@ class OutputWorker:
                                         daemon=True)
         self._thread.start()
 
+    @property
+    def taking(self) -> bool:
+        """Whether this output takes pictures now: it has not failed and is wanted."""
+        return not self.failed and is_wanted(self.output)
+
     def post(self, frame: VideoFrame) -> None:
-        if not self.failed:
+        if self.taking:
             self.mailbox.post(frame)
 
     def figures(self) -> OutputFigures:
@@ -117,7 +122,7 @@ class Fanout:
     def active(self) -> bool:
         """Whether any output still takes pictures (else reading them back is wasted)."""
         with self._lock:
-            return any(not w.failed for w in self._workers)
+            return any(w.taking for w in self._workers)
 
     def post(self, frame: VideoFrame) -> None:
         with self._lock:

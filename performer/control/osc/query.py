@@ -10,17 +10,15 @@ current. Advertised over zeroconf (`_oscjson._tcp`, `_osc._udp`) only when the o
 
 from __future__ import annotations
 
-import errno
-import json
 import logging
 import socket
 import threading
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from performer.control.http.server import local_address
 from performer.control.osc.routing import AddressTable, Route, feedback_value
 from performer.control.osc.state import FrameState, StateNode
 from performer.params import Kind, Registry, Value
@@ -28,7 +26,6 @@ from performer.params import Kind, Registry, Value
 log = logging.getLogger(__name__)
 
 NAME = "performer"
-IDLE_TIMEOUT_S = 5.0  # a connection that sends nothing is closed, its thread freed
 READ, WRITE = 1, 2
 ATTRIBUTES = frozenset(
     {"FULL_PATH", "CONTENTS", "TYPE", "ACCESS", "VALUE", "RANGE", "DESCRIPTION", "CLIPMODE"}
@@ -36,7 +33,7 @@ ATTRIBUTES = frozenset(
 EXTENSIONS = {
     "ACCESS": True, "VALUE": True, "RANGE": True, "DESCRIPTION": True, "CLIPMODE": True,
     "TAGS": False, "EXTENDED_TYPE": False, "UNIT": False, "CRITICAL": False,
-    "LISTEN": False, "PATH_CHANGED": False, "PATH_REMOVED": False, "PATH_ADDED": False,
+    "LISTEN": True, "PATH_CHANGED": True, "PATH_REMOVED": False, "PATH_ADDED": False,
     "PATH_RENAMED": False,
 }
 Node = dict[str, Any]
@@ -47,7 +44,9 @@ def parameter_node(route: Route, value: Value) -> Node:
     param = route.param
     node: Node = {"FULL_PATH": route.address, "DESCRIPTION": param.description}
     if param.kind is Kind.TRIGGER:
-        node.update(TYPE="i", ACCESS=WRITE, RANGE=[{"MIN": 0, "MAX": 1}])
+        # A VALUE of 0 (a trigger at rest) even though it is write-only: clients such as
+        # python-oscquery take a node without VALUE for a container and cannot parse it.
+        node.update(TYPE="i", ACCESS=WRITE, RANGE=[{"MIN": 0, "MAX": 1}], VALUE=[0])
         node["DESCRIPTION"] += " Send 1 (or any non-zero value) to fire."
         return node
     node["ACCESS"] = READ | WRITE
@@ -77,11 +76,10 @@ def parameter_node(route: Route, value: Value) -> Node:
 
 def state_node(node: StateNode, value: float | int | None) -> Node:
     limits = {k: v for k, v in (("MIN", node.minimum), ("MAX", node.maximum)) if v is not None}
-    described: Node = {"FULL_PATH": node.address, "DESCRIPTION": node.description,
-                       "TYPE": node.type_tag, "ACCESS": READ, "RANGE": [limits]}
-    if value is not None:
-        described["VALUE"] = [value]
-    return described
+    if value is None:  # before the first frame: 0, so that every readable node has a VALUE
+        value = 0.0 if node.type_tag == "f" else 0
+    return {"FULL_PATH": node.address, "DESCRIPTION": node.description,
+            "TYPE": node.type_tag, "ACCESS": READ, "RANGE": [limits], "VALUE": [value]}
 
 
 def build_tree(leaves: Iterable[Node]) -> Node:
@@ -159,67 +157,9 @@ def answer(namespace: Namespace, target: str, osc_host: str, osc_port: int
     attribute = query.split("&", 1)[0].split("=", 1)[0]
     if attribute not in ATTRIBUTES:
         return HTTPStatus.BAD_REQUEST, None
-    if attribute not in node:
-        return HTTPStatus.NO_CONTENT, None
+    if attribute not in node or (attribute == "VALUE" and node.get("ACCESS") == WRITE):
+        return HTTPStatus.NO_CONTENT, None  # a write-only node has no value to read
     return HTTPStatus.OK, {attribute: node[attribute]}
-
-
-class OscQueryError(OSError):
-    """The HTTP port cannot be opened."""
-
-
-class OscQueryServer:
-    """The HTTP side, on daemon threads; `.port` is the bound port (0 asks for any)."""
-
-    def __init__(self, namespace: Namespace, host: str, port: int, osc_port: int,
-                 idle_timeout: float = IDLE_TIMEOUT_S) -> None:
-        self.namespace = namespace
-        self.osc_port = osc_port
-        served = self
-
-        class Handler(BaseHTTPRequestHandler):
-            server_version = "performer-oscquery"
-            timeout = idle_timeout  # socketserver applies it to every connection's reads
-
-            def do_GET(self) -> None:  # the name http.server calls
-                status, body = answer(served.namespace, self.path, served.osc_host, served.osc_port)
-                payload = json.dumps(body).encode() if body is not None else b""
-                self.send_response(status)
-                self.send_header("Access-Control-Allow-Origin", "*")  # browser clients
-                if body is not None:
-                    self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                log.debug("OSCQuery: " + format, *args)
-
-        if not 0 <= port <= 65535:
-            raise OscQueryError(f"OSCQuery port {port} is out of range (1..65535)")
-        try:
-            self._http = ThreadingHTTPServer((host, port), Handler)
-        except OSError as err:
-            if err.errno == errno.EADDRINUSE:
-                raise OscQueryError(f"TCP port {port} is already in use: pick another with "
-                                    "--oscquery-port") from err
-            raise OscQueryError(f"cannot serve OSCQuery on {host}:{port}: {err}") from err
-        self._http.daemon_threads = True
-        self.osc_host = host
-        self.port = int(self._http.server_address[1])
-        self._thread = threading.Thread(
-            target=self._http.serve_forever, kwargs={"poll_interval": 0.2},
-            name="performer-oscquery", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-        log.info("OSCQuery: http://%s:%d/", self.osc_host, self.port)
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self._http.shutdown()
-            self._thread.join(timeout=2.0)
-        self._http.server_close()
 
 
 def service_name(osc_port: int) -> str:
@@ -246,7 +186,7 @@ def advertise(host: str, osc_port: int, http_port: int) -> Callable[[], None] | 
     except ImportError:
         log.debug("zeroconf is not installed: OSCQuery is not advertised")
         return None
-    address = host if host not in ("0.0.0.0", "") else _local_address()
+    address = host if host not in ("0.0.0.0", "") else local_address()
     name = service_name(osc_port)
     try:
         infos = [
@@ -283,13 +223,3 @@ def advertise(host: str, osc_port: int, http_port: int) -> Callable[[], None] | 
                 log.debug("zeroconf shutdown: %s", err)
 
     return undo
-
-
-def _local_address() -> str:
-    """This machine's address on the default route (no packet is sent)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed, only selects an interface
-            return str(probe.getsockname()[0])
-        except OSError:
-            return "127.0.0.1"

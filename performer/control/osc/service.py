@@ -19,7 +19,8 @@ from performer.control.osc.options import (
     Target,
     targets_from,
 )
-from performer.control.osc.query import Namespace, OscQueryError, OscQueryServer, advertise
+from performer.control.osc.query import Namespace, advertise
+from performer.control.osc.query_server import OscQueryError, OscQueryServer
 from performer.control.osc.routing import AddressTable
 from performer.control.osc.server import OscServer
 from performer.control.osc.state import FrameState

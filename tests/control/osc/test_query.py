@@ -13,11 +13,11 @@ import pytest
 
 from performer.control.osc.query import (
     Namespace,
-    OscQueryServer,
     advertise,
     find,
     service_name,
 )
+from performer.control.osc.query_server import OscQueryServer
 from performer.control.osc.routing import AddressTable, address_of, feedback_value
 from performer.control.osc.service import OscService
 from performer.control.show import Show
@@ -65,7 +65,7 @@ def test_the_root_lists_every_parameter_with_type_range_and_value(service: OscSe
         assert node["DESCRIPTION"].startswith(param.description)
         value = registry.value(param.name)
         if param.kind is Kind.TRIGGER:
-            assert node["ACCESS"] == 2 and "VALUE" not in node
+            assert node["ACCESS"] == 2 and node["VALUE"] == [0]
             continue
         assert node["ACCESS"] == 3
         assert node["VALUE"] == [feedback_value(param, value)]
@@ -115,7 +115,8 @@ def test_host_info_names_the_osc_port(service: OscService) -> None:
     assert status == 200
     assert info["OSC_PORT"] == service.server.port and info["OSC_TRANSPORT"] == "UDP"
     assert info["OSC_IP"] == "127.0.0.1" and info["NAME"] == "performer"
-    assert info["EXTENSIONS"]["VALUE"] is True and info["EXTENSIONS"]["LISTEN"] is False
+    assert info["EXTENSIONS"]["VALUE"] is True and info["EXTENSIONS"]["LISTEN"] is True
+    assert info["EXTENSIONS"]["PATH_CHANGED"] is True
 
 
 def test_errors_follow_the_proposal(service: OscService) -> None:
