@@ -154,6 +154,7 @@ def test_a_store_after_the_file_was_edited_during_the_show_keeps_the_edit(tmp_pa
         show.store(Scene("opening", {"ablation.dead": 0.4}))
     assert path.read_text() == "[[scene\n"
 
+
 def test_an_fx_table_chooses_the_effect_chain(tmp_path: Path) -> None:
     path = tmp_path / "show.toml"
     show = ShowFile.parse('[fx]\nchain = ["kaleidoscope", "decay"]\n\n[[scene]]\nname = "a"\n'
