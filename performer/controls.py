@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 
-from performer.params import Curve, Kind, Param, Registry
+from performer.params import Curve, Kind, Param, ParamChange, Registry
 
 ALL_LAYERS = "all"
 ORDERS = ("random", "index", "magnitude", "importance")
@@ -96,6 +96,9 @@ def declare(layer_names: Sequence[str], extra: Sequence[Param] = (),
         Param("tempo.tap", Kind.TRIGGER, False, "Tap tempo: the beat between taps sets the BPM."),
         Param("tempo.downbeat", Kind.TRIGGER, False,
               "Count bars from here (a MIDI clock start fires it)."),
+        Param("tempo.bar", Kind.TRIGGER, False,
+              "A bar line from a clock (MIDI clock, Ableton Link): beat-synced LFOs line up "
+              "to it."),
         Param("ablation.sync", Kind.TOGGLE, False,
               "Read ablation.rate as neurons per beat instead of per second."),
         Param("drift.bars", Kind.INT, 0,
@@ -117,6 +120,7 @@ def declare(layer_names: Sequence[str], extra: Sequence[Param] = (),
               choices=QUANTIZE),
         *extra,
     ]
+    params += modulation_params(params)
     # MIDI learn: the next control moved is bound to the parameter named here.
     learnable = tuple(p.name for p in params)
     params.append(Param("midi.learn", Kind.CHOICE, LEARN_OFF,
@@ -124,6 +128,91 @@ def declare(layer_names: Sequence[str], extra: Sequence[Param] = (),
                         "(\"last\": the one last changed from keys or OSC).",
                         choices=(LEARN_OFF, LEARN_LAST, *learnable)))
     return params
+
+
+# --- modulation: sources (LFOs, envelopes, the show, audio) and routes onto parameters ---
+LFOS = 4
+ENVELOPES = 4
+ROUTES = 8
+LFO_SHAPES = ("sine", "triangle", "saw", "square", "hold", "smooth")
+# A synced LFO's cycle in beats ("free" runs at lfo.N.rate Hz instead).
+LFO_BEATS = {"free": 0.0, "1/16": 0.25, "1/8": 0.5, "1/4": 1.0, "1/2": 2.0, "1 bar": 4.0,
+             "2 bars": 8.0, "4 bars": 16.0}
+ROUTE_CURVES = ("linear", "in", "out", "smooth", "step")
+ROUTE_OFF = "off"
+AUDIO_LEVELS = ("audio.level", "audio.low", "audio.mid", "audio.high")
+AUDIO_HITS = ("audio.onset", "audio.beat")
+SHOW_SOURCES = ("show.alive", "show.beat", "show.bar")
+SOURCES = (*(f"lfo{i}" for i in range(1, LFOS + 1)),
+           *(f"env{i}" for i in range(1, ENVELOPES + 1)),
+           *SHOW_SOURCES, *AUDIO_LEVELS, *AUDIO_HITS)
+
+
+def route_targets(params: Sequence[Param]) -> tuple[str, ...]:
+    """The parameters a route may move: every number a performer sets (not the audio
+    analysis, which is a source, nor the routes themselves)."""
+    return tuple(p.name for p in params if p.kind in (Kind.FLOAT, Kind.INT)
+                 and p.group not in ("route", "audio"))
+
+
+def modulation_params(params: Sequence[Param]) -> list[Param]:
+    """LFO, envelope, audio-feature and route parameters; routes may target any of
+    `params`' numbers (and the LFO and envelope settings declared here)."""
+    declared: list[Param] = []
+    for i in range(1, LFOS + 1):
+        declared += [
+            Param(f"lfo.{i}.shape", Kind.CHOICE, "sine",
+                  f"Wave of source lfo{i}: sine, triangle, saw, square, hold (sample and "
+                  "hold) or smooth (smooth random).", choices=LFO_SHAPES),
+            Param(f"lfo.{i}.rate", Kind.FLOAT, 0.25, f"Cycles per second of lfo{i} when free.",
+                  unit="Hz", maximum=20.0, curve=Curve.SQUARE),
+            Param(f"lfo.{i}.sync", Kind.CHOICE, "free",
+                  f"lfo{i}'s cycle as a beat division at tempo.bpm (restarts on the "
+                  "downbeat), or free (lfo.N.rate).", choices=tuple(LFO_BEATS)),
+            Param(f"lfo.{i}.phase", Kind.FLOAT, 0.0, f"Phase offset of lfo{i}.",
+                  unit="cycles"),
+        ]
+    for i in range(1, ENVELOPES + 1):
+        declared += [
+            Param(f"env.{i}.hit", Kind.TRIGGER, False,
+                  f"Fire envelope env{i} (a drum pad, a key, an OSC message); a MIDI note "
+                  f"sets env.{i}.velocity to its velocity.", strength=f"env.{i}.velocity"),
+            Param(f"env.{i}.velocity", Kind.FLOAT, 1.0, f"Peak of env{i}'s next hits."),
+            Param(f"env.{i}.attack", Kind.FLOAT, 0.005, f"Rise time of env{i}.", unit="s",
+                  maximum=4.0, curve=Curve.SQUARE),
+            Param(f"env.{i}.decay", Kind.FLOAT, 0.3, f"Fall time of env{i}.", unit="s",
+                  maximum=8.0, curve=Curve.SQUARE),
+        ]
+    declared += [
+        *(Param(name, Kind.FLOAT, 0.0,
+                f"Audio input {name.split('.')[1]} (written by the audio analysis; a source).")
+          for name in AUDIO_LEVELS),
+        Param("audio.onset", Kind.TRIGGER, False,
+              "An onset in the audio input (fired by the audio analysis; a source)."),
+        Param("audio.beat", Kind.TRIGGER, False,
+              "A beat in the audio input (fired by the audio analysis; a source)."),
+        Param("audio.decay", Kind.FLOAT, 0.15,
+              "How long the audio.onset and audio.beat sources fall from 1 to 0.", unit="s",
+              minimum=0.01, maximum=2.0),
+    ]
+    targets = (ROUTE_OFF, *route_targets([*params, *declared]))
+    for i in range(1, ROUTES + 1):
+        declared += [
+            Param(f"route.{i}.source", Kind.CHOICE, ROUTE_OFF, f"Source of route {i}.",
+                  choices=(ROUTE_OFF, *SOURCES)),
+            Param(f"route.{i}.target", Kind.CHOICE, ROUTE_OFF,
+                  f"Parameter route {i} moves (on top of its base value).", choices=targets),
+            Param(f"route.{i}.depth", Kind.FLOAT, 0.0,
+                  f"How far route {i} moves its target, as a fraction of the target's "
+                  "range (negative: downwards).", minimum=-1.0, maximum=1.0),
+            Param(f"route.{i}.curve", Kind.CHOICE, "linear",
+                  f"Shape applied to route {i}'s source: linear, in (x²), out, smooth "
+                  "(s-curve) or step (on above one half).", choices=ROUTE_CURVES),
+            Param(f"route.{i}.smooth", Kind.FLOAT, 0.0,
+                  f"Time constant that smooths route {i}'s movement.", unit="s", maximum=2.0,
+                  curve=Curve.SQUARE),
+        ]
+    return declared
 
 
 def layer_names(registry: Registry) -> tuple[str, ...]:
@@ -146,6 +235,38 @@ def apply_settings(registry: Registry, settings: Sequence[tuple[str, str]], sour
             with contextlib.suppress(ValueError):  # not a number: a choice name
                 value = float(value)
         registry.set(name, value, source)
+
+
+def parse_route(text: str) -> tuple[str, str, float]:
+    """'audio.onset:output.blackout:1' -> (source, target, depth); names are checked when
+    the route is set."""
+    parts = text.split(":")
+    try:
+        source, target, depth = parts
+        return source.strip(), target.strip(), float(depth)
+    except ValueError:
+        raise ValueError(f"--route wants SOURCE:PARAM:DEPTH (e.g. lfo1:drift.speed:0.3), "
+                         f"not {text!r}") from None
+
+
+def fill_routes(registry: Registry, routes: Sequence[tuple[str, str, float]],
+                source: str) -> None:
+    """Put each route in the next free route slot (one whose source is off)."""
+    free = [i for i in range(1, ROUTES + 1) if registry.value(f"route.{i}.source") == ROUTE_OFF]
+    if len(routes) > len(free):
+        raise ValueError(f"{len(routes)} routes given, {len(free)} route slots free "
+                         f"(there are {ROUTES})")
+    targets = registry.param("route.1.target").choices
+    for origin, target, _ in routes:
+        if origin not in SOURCES:
+            raise ValueError(f"route: unknown source {origin!r}; sources: {', '.join(SOURCES)}")
+        if target not in targets or target == ROUTE_OFF:
+            raise ValueError(f"route: {target!r} is not a parameter a route can move (any "
+                             "number the README's parameter table lists)")
+    for slot, (origin, target, depth) in zip(free, routes, strict=False):
+        registry.apply([ParamChange(f"route.{slot}.source", origin, source),
+                        ParamChange(f"route.{slot}.target", target, source),
+                        ParamChange(f"route.{slot}.depth", depth, source)])
 
 
 def resolve_layer(text: str, layer_names: Sequence[str]) -> str:

@@ -7,7 +7,8 @@ the engine or the registry: what they show is exactly what the frame was made fr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -90,6 +91,8 @@ class Frame:
     values: Snapshot
     figures: EngineFigures = EngineFigures()
     fade: Fade | None = None  # a blackout fade under way
+    # Every modulation source (LFOs, envelopes, show, audio) as this frame used it, 0..1.
+    sources: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def blackout(self) -> float:

@@ -66,6 +66,9 @@ class Param:
     maximum: float = 1.0
     choices: tuple[str, ...] = ()
     curve: Curve = Curve.LINEAR
+    # A trigger's strength: the parameter that a control's strength (a note's velocity) is
+    # written to, in the same batch as the trigger (env.N.hit -> env.N.velocity).
+    strength: str = ""
 
     @property
     def group(self) -> str:
@@ -319,14 +322,20 @@ class Registry:
         self._notify(applied)
         return applied
 
-    def submit(self, changes: ParamChange | Sequence[ParamChange]) -> bool:
-        """Queue a change (or an atomic batch) without blocking; False if the queue is full."""
+    def submit(self, changes: ParamChange | Sequence[ParamChange], wake: bool = True) -> bool:
+        """Queue a change (or an atomic batch) without blocking; False if the queue is full.
+
+        `wake=False` tells no submission watcher: for a stream of measurements (audio
+        levels) that should ride along with the next frame, not make a waiting one stale.
+        """
         batch = (changes,) if isinstance(changes, ParamChange) else tuple(changes)
         try:
             self._pending.put_nowait(batch)
         except queue.Full:
             self.dropped += 1
             return False
+        if not wake:
+            return True
         for watcher in list(self._submission_watchers):
             watcher()
         return True

@@ -44,8 +44,8 @@ def test_declarations_are_complete_and_consistent() -> None:
     params = declare(LAYERS)
     assert len({p.name for p in params}) == len(params)
     for param in params:
-        assert param.group in ("ablation", "drift", "output", "tempo", "scene", "midi"), \
-            param.name
+        assert param.group in ("ablation", "drift", "output", "tempo", "scene", "midi", "lfo",
+                               "env", "audio", "route"), param.name
         assert param.description.strip(), param.name
         assert in_domain(param, param.coerce(param.default)), param.name
         assert param.coerce(param.default) == param.default, param.name

@@ -1,4 +1,4 @@
-"""Command line: `performer run | render | layers | scenes | bench | midi list`."""
+"""Command line: `performer run | render | layers | scenes | bench | midi list | audio list`."""
 
 from __future__ import annotations
 
@@ -28,12 +28,33 @@ def parse_size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def parse_rate(text: str) -> float:
+    """'29.97' -> 29.97: a positive number of pictures per second."""
+    try:
+        rate = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a rate must be a number, not {text!r}") from None
+    if not 1.0 <= rate <= 1000.0:
+        raise argparse.ArgumentTypeError(f"rate {text} is out of range (1..1000 per second)")
+    return rate
+
+
 def parse_setting(text: str) -> tuple[str, str]:
     """'ablation.rate=16' -> ('ablation.rate', '16'); checked against the registry later."""
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
         raise argparse.ArgumentTypeError(f"--set wants NAME=VALUE, not {text!r}")
     return name.strip(), value.strip()
+
+
+def route_option(text: str) -> tuple[str, str, float]:
+    """`--route`'s argument type: SOURCE:PARAM:DEPTH."""
+    from performer.controls import parse_route
+
+    try:
+        return parse_route(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _common(parser: argparse.ArgumentParser, settings: bool = False) -> None:
@@ -55,6 +76,10 @@ def _common(parser: argparse.ArgumentParser, settings: bool = False) -> None:
                             default=[], metavar="NAME=VALUE",
                             help="start with a parameter set, e.g. --set output.map=on "
                                  "(repeatable; names as in the README)")
+        parser.add_argument("--route", dest="routes", type=route_option, action="append",
+                            default=[], metavar="SOURCE:PARAM:DEPTH",
+                            help="route a modulation source onto a parameter, e.g. "
+                                 "--route lfo1:drift.speed:0.3 (repeatable; fills route slots)")
 
 
 def _show_argument(parser: argparse.ArgumentParser) -> None:
@@ -87,8 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--headless", action="store_true",
                      help="no window: draw offscreen (EGL) for the outputs, played by OSC and "
                           "MIDI (automatic with no display and an output)")
-    run.add_argument("--output-fps", type=float, default=30.0, metavar="N",
-                     help="pictures per second when headless (default 30)")
+    run.add_argument("--output-fps", type=parse_rate, default=None, metavar="N",
+                     help="pictures per second the outputs get and announce (default: the "
+                          "display's refresh rate; 30 headless)")
     _show_argument(run)
     run.add_argument("--show-log", type=Path, default=None, metavar="FILE",
                      help="write the show log here (default: a new file in the user's state "
@@ -98,7 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     render = commands.add_parser("render", help="render the performance to a video file")
     _common(render, settings=True)
-    render.add_argument("--seconds", type=float, default=60.0, help="length (default 60)")
+    render.add_argument("--seconds", type=float, default=None,
+                        help="length (default: the --audio file's, else 60)")
+    render.add_argument("--audio", type=Path, default=None, metavar="FILE",
+                        help="a sound file (wav, flac, mp3, ...): its level, bands, onsets "
+                             "and beats drive the routes frame by frame, and it is muxed "
+                             "into the video")
     render.add_argument("--fps", type=float, default=None,
                         help="frame rate (default 30; a replay: the live frame timing)")
     render.add_argument("--size", type=parse_size, default=None, metavar="WxH",
@@ -151,6 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
     from performer.control.midi.options import add_api_argument
 
     add_api_argument(midi_list)
+
+    audio = commands.add_parser("audio", help="sound inputs")
+    audio_commands = audio.add_subparsers(dest="audio_command", required=True)
+    audio_commands.add_parser("list", help="list the sound input devices")
     return parser
 
 
@@ -197,6 +232,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from performer.control.midi.service import list_ports
 
             return list_ports(args)
+        if args.command == "audio":
+            from performer.control.audio.service import list_devices
+
+            return list_devices()
         if args.command == "bench":
             from performer.bench.run import run_bench
 

@@ -12,7 +12,8 @@ import math
 import sys
 import time
 
-from performer.controls import apply_settings, resolve_layer
+from performer.control.audio.track import Track
+from performer.controls import apply_settings, fill_routes, resolve_layer
 from performer.engine.clock import FixedClock
 from performer.engine.session import open_session
 from performer.outputs.recorder import Recorder
@@ -22,6 +23,8 @@ from performer.render.offscreen import Offscreen
 from performer.render.pipeline import Look, Pipeline
 
 log = logging.getLogger(__name__)
+
+DEFAULT_SECONDS = 60.0
 
 
 def configure(registry: Registry, args: argparse.Namespace, layer: str, target_size: int,
@@ -66,18 +69,25 @@ class Progress:
 
 
 def render_video(args: argparse.Namespace) -> int:
+    track = Track.load(args.audio) if args.audio is not None else None  # bad file: fail first
+    seconds = args.seconds if args.seconds is not None else (
+        track.duration if track is not None else DEFAULT_SECONDS)
     effects, fx_params = resolve_chain(args.fx)
     session = open_session(args.model, args.device, FixedClock(args.fps), extra=fx_params)
     registry, engine = session.registry, session.engine
     layer = resolve_layer(args.layer, [layer.name for layer in session.model.layers])
-    frames = max(1, math.ceil(args.seconds * args.fps - 1e-9))
+    frames = max(1, math.ceil(seconds * args.fps - 1e-9))
     configure(registry, args, layer, engine.ablation.target_size(layer), frames)
     apply_settings(registry, args.settings, "cli")
+    fill_routes(registry, args.routes, "cli")
     started = time.perf_counter()
     progress = Progress(frames)
-    with Offscreen(args.size) as target, Recorder(args.out, args.size, args.fps, args.codec) as rec:
+    with Offscreen(args.size) as target, Recorder(args.out, args.size, args.fps, args.codec,
+                                                  audio=args.audio) as rec:
         pipeline = Pipeline(target.ctx, face_shader=args.shader, fx=effects)
         for index in range(frames):
+            if track is not None:  # the sound's features at this frame's time
+                registry.apply(track.changes(index, args.fps))
             frame = engine.step()
             pipeline.upload(frame)
             target.use()

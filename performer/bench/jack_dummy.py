@@ -7,15 +7,19 @@ touches a JACK server the user may be running.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 JACK_BACKEND = "mido.backends.rtmidi/UNIX_JACK"
 RATE = 48000
+PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h)
 
 
 class JackUnavailable(RuntimeError):
@@ -23,15 +27,18 @@ class JackUnavailable(RuntimeError):
 
 
 @contextmanager
-def dummy_server(period: int = 64, start_timeout: float = 10.0) -> Iterator[str]:
-    """Run `jackd -d dummy` under a fresh name; yields the name. Period in frames."""
+def dummy_server(period: int = 64, start_timeout: float = 10.0,
+                 name: str | None = None) -> Iterator[str]:
+    """Run `jackd -d dummy` under `name` (default: a fresh one); yields the name. Period in
+    frames."""
     if shutil.which("jackd") is None:
         raise JackUnavailable("jackd is not installed (Debian/Ubuntu package jackd2)")
-    name = f"performer-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    name = name or f"performer-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     server = subprocess.Popen(
         ["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", str(RATE),
          "-p", str(period)],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        preexec_fn=_die_with_parent,
     )
     saved = {key: os.environ.get(key) for key in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
     os.environ["JACK_DEFAULT_SERVER"] = name
@@ -51,6 +58,15 @@ def dummy_server(period: int = 64, start_timeout: float = 10.0) -> Iterator[str]
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+def _die_with_parent() -> None:
+    """In the child: on Linux, end the server when the process that started it dies (a
+    test run killed by a time limit must not leave servers behind: JACK allows only a few
+    at a time on one machine)."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _wait_for(server: subprocess.Popen[bytes], name: str, timeout: float) -> None:

@@ -147,11 +147,16 @@ def run_bench(args: argparse.Namespace) -> int:
     log.info("measuring the outputs at %dx%d: read-back, NDI, recording (%.0f s)...",
              *BENCH_SIZE, args.seconds)
     figures.update(outputs_bench.measure(session, args.seconds))
+    log.info("measuring audio analysis and onset latency over a JACK dummy server...")
+    figures.update(audio_figures(args.model, args.device))
     print(format_table(figures))
     print(format_midi(figures))
     print(outputs_bench.format_outputs(figures))
     print(format_show_log(figures))
     print(format_fx(fx_rows))
+    from performer.bench.audio import format_audio
+
+    print(format_audio(figures))
     rows = stylegan_rows(args, session)
     if rows:
         figures["stylegan_random_weights"] = rows
@@ -213,6 +218,28 @@ def midi_latency(model: str | None, device: str | None) -> dict[str, object]:
     if not lines:
         last = (stderr.strip().splitlines() or ["no output"])[-1]
         return {"midi_skipped": f"the MIDI measurement failed: {last}"}
+    figures: dict[str, object] = json.loads(lines[-1])
+    return figures
+
+
+def audio_figures(model: str | None, device: str | None) -> dict[str, object]:
+    """Analysis cost and onset -> frame latency, in a child process with a time limit
+    (see performer/bench/audio.py)."""
+    command = [sys.executable, "-m", "performer.bench.audio"]
+    command += [f"--model={model}"] if model else []
+    command += [f"--device={device}"] if device else []
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=180)
+    except subprocess.TimeoutExpired:
+        return {"audio_analysis_ms_per_frame": float("nan"),
+                "audio_analysis_realtime_pct": float("nan"),
+                "audio_skipped": "the audio measurement did not finish within 180 s"}
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"audio_analysis_ms_per_frame": float("nan"),
+                "audio_analysis_realtime_pct": float("nan"),
+                "audio_skipped": f"the audio measurement failed: {last}"}
     figures: dict[str, object] = json.loads(lines[-1])
     return figures
 

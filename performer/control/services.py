@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from performer.control.audio import options as audio_options
+from performer.control.link import options as link_options
 from performer.control.midi import options as midi_options
 from performer.control.osc import options as osc_options
 from performer.control.show import Show
@@ -50,6 +52,18 @@ def _start_midi(args: argparse.Namespace, show: Show) -> Service | None:
     return start(args, show)
 
 
+def _start_audio(args: argparse.Namespace, show: Show) -> Service | None:
+    from performer.control.audio.service import start
+
+    return start(args, show)
+
+
+def _start_link(args: argparse.Namespace, show: Show) -> Service | None:
+    from performer.control.link.service import start
+
+    return start(args, show)
+
+
 def _start_web(args: argparse.Namespace, show: Show) -> Service | None:
     from performer.control.web.service import start
 
@@ -61,6 +75,8 @@ def _start_web(args: argparse.Namespace, show: Show) -> Service | None:
 KINDS = (
     ServiceKind("OSC", osc_options.add_arguments, _start_osc),
     ServiceKind("MIDI", midi_options.add_arguments, _start_midi),
+    ServiceKind("audio input", audio_options.add_arguments, _start_audio),
+    ServiceKind("Link", link_options.add_arguments, _start_link),
     ServiceKind("web console", web_options.add_arguments, _start_web),
 )
 

@@ -21,11 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from performer.controls import BLACKOUT_FADE_S
+from performer.controls import AUDIO_LEVELS, BLACKOUT_FADE_S
 from performer.engine.ablation import Ablation, AblationState
 from performer.engine.clock import Clock
 from performer.engine.drift import ClassBlend
 from performer.engine.latent_space import latent_path
+from performer.engine.modulation.modulator import Modulator
 from performer.engine.scenes import SceneDirector
 from performer.engine.tempo import TapTempo
 from performer.frame import EngineFigures, Fade, Frame
@@ -82,6 +83,7 @@ class Engine:
         self.latents = latent_path(model, int(registry.value("drift.seed")), self.device)
         self.classes = ClassBlend(model.class_count) if model.class_count else None
         self.taps = TapTempo()
+        self.modulator = Modulator({p.name: p for p in registry.params()})
         self.scenes = SceneDirector(scenes or SceneBook(),
                                     {p.name: p for p in registry.params()})
         self._observers: list[StepObserver] = []
@@ -122,6 +124,12 @@ class Engine:
         step = Step(index, self.time, dt, snap, values, tuple(self.scenes.stored))
         for observer in self._observers:
             observer(step)
+        # Modulation rides on the base values: the frame is made with (and carries) the
+        # modulated ones; the registry, the show log and scenes keep the base (the knob
+        # stays where it was put; a replay modulates again, the same way).
+        alive = self.ablation.alive_count / max(self.ablation.total, 1)  # as last frame left it
+        modulation = self.modulator.step(values, dt, alive)
+        values = Snapshot({**values.data, **modulation.values}, snap.fired_at)
 
         self.ablation.seed_noise(index)
         self.ablation.apply(AblationState(
@@ -146,7 +154,7 @@ class Engine:
             image = to_rgb8(self.latents.draw(latent))
         generator_ms = (time.perf_counter() - started) * 1000.0
         return Frame(index, self.time, image, self.ablation.neuron_map(), generator_ms,
-                     values, self.figures, self._fade)
+                     values, self.figures, self._fade, modulation.sources)
 
     # --- automation: a pure function of the snapshot and dt (plus the engine's timers) ---
     def automate(self, snap: Snapshot, dt: float) -> dict[str, Value]:
@@ -234,8 +242,8 @@ class Engine:
         def on_change(change: ParamChange) -> None:
             if threading.get_ident() == self._stepping:
                 return  # applied by this frame's own snapshot: the frame has it already
-            if change.source != ENGINE:
-                mailbox.wake()
+            if change.source != ENGINE and change.name not in AUDIO_LEVELS:
+                mailbox.wake()  # (audio levels are a stream: they ride with the next frame)
 
         self._unwatch = (self.registry.subscribe(on_change),
                          self.registry.watch_submissions(mailbox.wake))

@@ -94,15 +94,21 @@ def has_encoder(ffmpeg: str, encoder: str) -> bool:
 
 def ffmpeg_command(ffmpeg: str, path: Path, size: tuple[int, int], fps: float, codec: Codec,
                    crf: int = 18, preset: str = "veryfast", *, channels: int = 3,
-                   crash_safe: bool = False) -> list[str]:
+                   crash_safe: bool = False, audio: Path | None = None) -> list[str]:
     """The ffmpeg command line that reads raw frames (rgb24, or rgba with `channels=4`) on
-    stdin and writes `path`."""
+    stdin and writes `path`, with `audio`'s sound muxed in (cut to the video's length) when
+    given."""
     rate = Fraction(fps).limit_denominator(1001)
     command = [
         ffmpeg, "-hide_banner", "-nostats", "-loglevel", "error", "-y",
         "-f", "rawvideo", "-pix_fmt", PIXEL_FORMATS[channels], "-s", f"{size[0]}x{size[1]}",
-        "-framerate", str(rate), "-i", "-", "-an",
+        "-framerate", str(rate), "-i", "-",
     ]
+    if audio is None:
+        command.append("-an")
+    else:
+        sound = ["-c:a", "aac", "-b:a", "192k"] if codec == "h264" else ["-c:a", "pcm_s16le"]
+        command += ["-i", str(audio), "-map", "0:v", "-map", "1:a", *sound, "-shortest"]
     keyframe_every = max(1, round(fps * CRASH_SAFE_INTERVAL_S))
     if codec == "h264":
         command += [
@@ -142,7 +148,7 @@ class Recorder:
                  codec: str | None = None, *, queue_frames: int = 8,
                  on_full: Literal["block", "drop"] = "block", crf: int = 18,
                  preset: str = "veryfast", ffmpeg: str | None = None, channels: int = 3,
-                 crash_safe: bool = False) -> None:
+                 crash_safe: bool = False, audio: Path | None = None) -> None:
         self.path = Path(path)
         self.codec = codec_for(self.path, codec)
         self.size = (int(size[0]), int(size[1]))
@@ -171,7 +177,7 @@ class Recorder:
         self._reported = False
         self._queue: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=max(1, queue_frames))
         command = ffmpeg_command(exe, self.path, self.size, self.fps, self.codec, crf, preset,
-                                 channels=channels, crash_safe=crash_safe)
+                                 channels=channels, crash_safe=crash_safe, audio=audio)
         log.debug("recorder: %s", " ".join(command))
         try:
             self._proc = subprocess.Popen(command, stdin=subprocess.PIPE,

@@ -212,7 +212,12 @@ class Router:
         value = self._value_for(control, param, inputs)
         if value is None:
             return []
-        return [self._write(control, param, value)]
+        change = self._write(control, param, value)
+        if param.strength and value is True and inputs.position is not None:
+            strength = self.params[param.strength]  # a drum pad's velocity, with the hit
+            return [ParamChange(strength.name, strength.from_normalized(inputs.position),
+                                self.source), change]
+        return [change]
 
     def _match(self, message: mido.Message) -> tuple[Control, _Inputs] | None:
         kind = message.type

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import mido
 
-from performer.control.midi.clock import ClockFollower
+from performer.control.midi.clock import PPQN, ClockFollower
 from performer.control.midi.learn import Learner
 from performer.control.midi.mapping import SOURCE, Router
 from performer.control.midi.ports import (
@@ -56,6 +56,7 @@ READ_S = 0.001  # how often the worker reads the open inputs
 INBOX_SIZE = 8192
 CLOCK_TYPES = {"clock", "start", "stop", "continue"}
 BPM_WRITES_PER_S = 4.0
+PULSES_PER_BAR = PPQN * 4
 
 
 # --- what the worker is told ---------------------------------------------------------
@@ -138,6 +139,7 @@ class MidiService:
         self._threads: list[threading.Thread] = []
         self._unsubscribe: Callable[[], None] | None = None
         self._last_bpm: float | None = None
+        self._pulses = 0  # clock pulses since the sequencer's start
         self._last_bpm_at = 0.0
         self._timers: list[tuple[float, int, str, mido.Message]] = []
         self._timer_seq = 0
@@ -417,6 +419,12 @@ class MidiService:
             bpm = self.clock.message(message.type, when)
             if message.type == "start":  # the sequencer's bar 1: drift.bars counts from here
                 batch.append(ParamChange("tempo.downbeat", True, SOURCE))
+                self._pulses = 0
+            elif message.type == "clock" and self.clock.running:
+                self._pulses += 1
+                if self._pulses > 1 and self._pulses % PULSES_PER_BAR == 1:  # a bar's first
+                    # pulse (bar 1 is the start's downbeat): synced LFOs stay on the bars
+                    batch.append(ParamChange("tempo.bar", True, SOURCE))
             if bpm is not None and self._tempo_due(bpm, when):
                 self._last_bpm, self._last_bpm_at = bpm, when
                 batch.append(ParamChange("tempo.bpm", round(bpm, 1), SOURCE))

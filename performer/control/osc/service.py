@@ -46,7 +46,8 @@ class OscService:
     ) -> None:
         registry = show.registry
         table = AddressTable(registry.params())
-        state = FrameState(layer_names(registry), show.latest_frame, show.output_figures)
+        state = FrameState(layer_names(registry), show.latest_frame, show.output_figures,
+                           registry.param("route.1.target").choices)
         self.server = OscServer(registry, table, host, port, allow or ())
         reply_to: Callable[[], Target | None] | None = (
             (lambda: self.server.last_sender) if reply else None)

@@ -1,6 +1,7 @@
 """Read-only show state published over OSC for visual sync: fps, generator time, living
-neurons (total and per layer, as fractions), the face seed, and each video output's fps and
-dropped pictures.
+neurons (total and per layer, as fractions), the face seed, each video output's fps and
+dropped pictures, every modulation source, and the modulated value of every parameter a
+route moves (feedback sends the base values).
 
 Read from the newest frame: a frame is immutable and carries everything it was made with,
 so a reader on another thread always sees one whole frame's state. The outputs' figures
@@ -13,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from performer.control.osc.routing import PREFIX
+from performer.controls import ROUTE_OFF, ROUTES, SOURCES
 from performer.frame import Frame
 from performer.video import OutputFigures
 
@@ -40,8 +42,20 @@ def output_nodes(name: str) -> list[StateNode]:
     ]
 
 
-def state_nodes(layer_names: Sequence[str], output_names: Sequence[str] = ()) -> list[StateNode]:
-    """The state addresses for a model with these layers and a show with these outputs."""
+def source_address(source: str) -> str:
+    """`audio.low` -> /performer/state/source/audio/low."""
+    return f"{STATE}/source/{source.replace('.', '/')}"
+
+
+def modulated_address(name: str) -> str:
+    """`drift.speed` -> /performer/state/modulated/drift/speed."""
+    return f"{STATE}/modulated/{name.replace('.', '/')}"
+
+
+def state_nodes(layer_names: Sequence[str], output_names: Sequence[str] = (),
+                targets: Sequence[str] = ()) -> list[StateNode]:
+    """The state addresses for a model with these layers, a show with these outputs, and
+    these route targets."""
     nodes = [
         StateNode(f"{STATE}/fps", "f", "Frames the generator makes per second.", 0.0, None),
         StateNode(f"{STATE}/generator_ms", "f", "Milliseconds one forward pass takes.", 0.0, None),
@@ -52,6 +66,11 @@ def state_nodes(layer_names: Sequence[str], output_names: Sequence[str] = ()) ->
         for name in layer_names
     ]
     nodes.append(StateNode(f"{STATE}/face", "i", "Seed of the face being shown.", 0, 2**31 - 1))
+    nodes += [StateNode(source_address(s), "f", f"Modulation source {s}.", 0.0, 1.0)
+              for s in SOURCES]
+    nodes += [StateNode(modulated_address(t), "f",
+                        f"{t} as modulated by routes (sent while a route moves it).")
+              for t in targets if t != ROUTE_OFF]
     for name in output_names:
         nodes += output_nodes(name)
     return nodes
@@ -61,10 +80,11 @@ class FrameState:
     """The state nodes of one show and their values, read from its newest frame."""
 
     def __init__(self, layer_names: Sequence[str], latest_frame: Callable[[], Frame | None],
-                 output_figures: Callable[[], Sequence[OutputFigures]] = tuple) -> None:
+                 output_figures: Callable[[], Sequence[OutputFigures]] = tuple,
+                 targets: Sequence[str] = ()) -> None:
         # Outputs running at the start are listed (OSCQuery); one started later (a
         # recording) is sent all the same.
-        self.nodes = state_nodes(layer_names, [f.name for f in output_figures()])
+        self.nodes = state_nodes(layer_names, [f.name for f in output_figures()], targets)
         self.latest_frame = latest_frame
         self.output_figures = output_figures
 
@@ -84,4 +104,10 @@ class FrameState:
         for figures in self.output_figures():
             values[f"{STATE}/output/{figures.name}/fps"] = float(figures.fps)
             values[f"{STATE}/output/{figures.name}/dropped"] = figures.dropped
+        for source, value in frame.sources.items():
+            values[source_address(source)] = float(value)
+        for slot in range(1, ROUTES + 1):
+            target = frame.values.str(f"route.{slot}.target", default=ROUTE_OFF)
+            if target != ROUTE_OFF:
+                values[modulated_address(target)] = float(frame.values[target])
         return values

@@ -360,3 +360,15 @@ def test_no_led_table_means_no_led_messages() -> None:
     r = router(Control(Source.NOTE, 0, "ablation.revive", Mode.TOGGLE))
     assert r.lights(ParamChange("ablation.revive", True, "osc")) == []
     assert r.all_lights() == []
+
+
+def test_a_drum_pad_fires_an_envelope_with_its_velocity() -> None:
+    pad = Control(Source.NOTE, 36, "env.1.hit", Mode.TRIGGER)
+    changes = router(pad).route(note(36, velocity=127))
+    assert [(c.name, c.value) for c in changes] == [("env.1.velocity", 1.0), ("env.1.hit", True)]
+    soft = router(pad).route(note(36, velocity=32))
+    assert soft[0].value == pytest.approx(32 / 127) and soft[1].name == "env.1.hit"
+    assert router(pad).route(note(36, velocity=0)) == []  # a release fires nothing
+    button = Control(Source.CC, 40, "env.1.hit", Mode.TRIGGER)  # a CC button: its value
+    assert [(c.name, c.value) for c in router(button).route(cc(40, 127))] == [
+        ("env.1.velocity", 1.0), ("env.1.hit", True)]

@@ -39,8 +39,22 @@ def test_every_value_comes_from_the_frame(engine_factory: EngineFactory) -> None
 def test_nodes_cover_every_layer() -> None:
     addresses = [node.address for node in state_nodes(LAYERS)]
     assert addresses[:3] == [f"{STATE}/fps", f"{STATE}/generator_ms", f"{STATE}/alive/all"]
-    assert [f"{STATE}/alive/{name}" for name in LAYERS] == addresses[3:-1]
-    assert addresses[-1] == f"{STATE}/face"
+    face = addresses.index(f"{STATE}/face")
+    assert [f"{STATE}/alive/{name}" for name in LAYERS] == addresses[3:face]
+
+
+def test_sources_and_modulated_values_come_from_the_frame(
+        engine_factory: EngineFactory) -> None:
+    engine = engine_factory({"route.1.source": "lfo1", "route.1.target": "drift.speed",
+                             "route.1.depth": 0.5, "lfo.1.shape": "square"})
+    frame = engine.step()
+    state = FrameState(LAYERS, lambda: frame, targets=("off", "drift.speed", "output.blackout"))
+    values = state.read()
+    assert values[f"{STATE}/source/lfo1"] == 1.0  # square: on for the first half cycle
+    assert values[f"{STATE}/source/show/alive"] == 1.0
+    assert values[f"{STATE}/modulated/drift/speed"] == pytest.approx(1.0)  # 0 + 0.5 × 2
+    assert f"{STATE}/modulated/output/blackout" not in values  # no route moves it
+    assert engine.registry.value("drift.speed") == 0.0  # the base stays
 
 
 def test_each_outputs_fps_and_drops_are_published(engine_factory: EngineFactory) -> None:

@@ -1,0 +1,1 @@
+"""Audio input and analysis: level, bands, onsets and beats as modulation sources."""

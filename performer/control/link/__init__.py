@@ -1,0 +1,1 @@
+"""Ableton Link: the band's tempo and bar lines across machines."""

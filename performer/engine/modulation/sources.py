@@ -1,0 +1,96 @@
+"""The stateful sources: the beat clock, LFOs, envelopes and the audio hit pulses.
+
+Each is stepped once per frame by the frame's dt; none reads a clock of its own, so a fixed
+clock renders the same modulation every time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from performer.engine.modulation.shapes import wave
+
+BEATS_PER_BAR = 4
+
+
+@dataclass
+class BeatClock:
+    """Beats since the last downbeat at the tempo of each frame.
+
+    A downbeat (sequencer start, tap) restarts the count; a bar line from a clock (MIDI
+    clock, Link) pulls it to the nearest whole bar, so beat-synced sources stay locked to
+    the clock without restarting long cycles every bar.
+    """
+
+    beats: float = 0.0
+
+    def step(self, dt: float, bpm: float, downbeat: bool = False, bar_line: bool = False) -> float:
+        self.beats += dt * bpm / 60.0
+        if downbeat:
+            self.beats = 0.0
+        elif bar_line:
+            self.beats = round(self.beats / BEATS_PER_BAR) * BEATS_PER_BAR
+        return self.beats
+
+    @property
+    def beat_phase(self) -> float:
+        return self.beats % 1.0
+
+    @property
+    def bar_phase(self) -> float:
+        return (self.beats % BEATS_PER_BAR) / BEATS_PER_BAR
+
+
+@dataclass
+class Lfo:
+    """One LFO: free-running at a rate in Hz, or a beat division of the beat clock."""
+
+    seed: int
+    cycles: float = 0.0
+
+    def step(self, dt: float, shape: str, rate_hz: float, beats_per_cycle: float,
+             phase: float, beats: float) -> float:
+        if beats_per_cycle > 0.0:
+            self.cycles = beats / beats_per_cycle  # locked to the beat clock
+        else:
+            self.cycles += rate_hz * dt
+        return wave(shape, self.cycles + phase, self.seed)
+
+
+@dataclass
+class Envelope:
+    """Attack-decay envelope: a hit rises linearly to its velocity over `attack` seconds,
+    then falls linearly to 0 over `decay` seconds (a new hit restarts it from where it is)."""
+
+    level: float = 0.0
+    peak: float = 0.0
+    rising: bool = False
+
+    def hit(self, velocity: float) -> None:
+        self.peak = max(0.0, min(velocity, 1.0))
+        self.rising = True
+
+    def step(self, dt: float, attack: float, decay: float) -> float:
+        if self.rising:
+            self.level = self.peak if attack <= 0.0 else self.level + dt / attack * self.peak
+            if self.level >= self.peak:
+                self.level, self.rising = self.peak, False
+            return self.level
+        fall = self.peak * dt / decay if decay > 0.0 else self.level
+        self.level = max(0.0, self.level - fall)
+        return self.level
+
+
+@dataclass
+class Pulse:
+    """An audio onset or beat as a source: 1 on the frame it arrives, falling to 0 over
+    `decay` seconds."""
+
+    level: float = 0.0
+
+    def step(self, dt: float, hit: bool, decay: float) -> float:
+        if hit:
+            self.level = 1.0
+            return self.level
+        self.level = max(0.0, self.level - dt / decay) if decay > 0.0 else 0.0
+        return self.level
