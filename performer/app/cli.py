@@ -28,6 +28,17 @@ def parse_size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def parse_rate(text: str) -> float:
+    """'29.97' -> 29.97: a positive number of pictures per second."""
+    try:
+        rate = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a rate must be a number, not {text!r}") from None
+    if not 1.0 <= rate <= 1000.0:
+        raise argparse.ArgumentTypeError(f"rate {text} is out of range (1..1000 per second)")
+    return rate
+
+
 def parse_setting(text: str) -> tuple[str, str]:
     """'ablation.rate=16' -> ('ablation.rate', '16'); checked against the registry later."""
     name, sep, value = text.partition("=")
@@ -102,8 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--headless", action="store_true",
                      help="no window: draw offscreen (EGL) for the outputs, played by OSC and "
                           "MIDI (automatic with no display and an output)")
-    run.add_argument("--output-fps", type=float, default=30.0, metavar="N",
-                     help="pictures per second when headless (default 30)")
+    run.add_argument("--output-fps", type=parse_rate, default=None, metavar="N",
+                     help="pictures per second the outputs get and announce (default: the "
+                          "display's refresh rate; 30 headless)")
     _show_argument(run)
     run.add_argument("--show-log", type=Path, default=None, metavar="FILE",
                      help="write the show log here (default: a new file in the user's state "

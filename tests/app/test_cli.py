@@ -38,6 +38,8 @@ def test_bench_prints_every_figure_and_writes_json(tmp_path: Path) -> None:
     assert figures["show_log_kb_per_min_1k_osc"] > figures["show_log_kb_per_min_idle"] > 0
     assert "show log: " in result.stdout
     assert figures["model_switch_step_ms"] > 0 and "Model switch" in result.stdout
+    assert figures["web_pipeline_fps_0"] > 0 and figures["web_pipeline_fps_3"] > 0
+    assert figures["web_latency_samples"] >= 50 and "consoles connected" in result.stdout
 
 
 def test_a_broken_user_shader_is_one_line_with_file_and_line(tmp_path: Path) -> None:

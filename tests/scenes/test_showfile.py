@@ -153,3 +153,15 @@ def test_a_store_after_the_file_was_edited_during_the_show_keeps_the_edit(tmp_pa
     with pytest.raises(ShowFileError, match="edited during the show"):
         show.store(Scene("opening", {"ablation.dead": 0.4}))
     assert path.read_text() == "[[scene\n"
+
+
+def test_an_fx_table_chooses_the_effect_chain(tmp_path: Path) -> None:
+    path = tmp_path / "show.toml"
+    show = ShowFile.parse('[fx]\nchain = ["kaleidoscope", "decay"]\n\n[[scene]]\nname = "a"\n'
+                          "fx.2.mix = 0.5\n", path)
+    assert show.errors == []
+    assert show.fx_chain == ["kaleidoscope", "decay"]
+    assert ShowFile.parse('[[scene]]\nname = "a"\n', path).fx_chain is None
+    broken = ShowFile.parse('# effects\n[fx]\nchain = "decay"\n', path)
+    assert broken.fx_chain is None
+    assert broken.errors == [f'{path}:2: write the effects as [fx] chain = ["decay", "grain"]']

@@ -24,7 +24,7 @@ def contact_sheet() -> list[np.ndarray]:
     args = build_parser().parse_args(["render", "--fps", str(FPS)])
     assert args.fx is None and DEFAULT_CHAIN == ("decay",)
     files, params = resolve_chain(args.fx)
-    session = open_session(None, "cpu", FixedClock(FPS), params)
+    session = open_session(None, "cpu", FixedClock(FPS), extra=params)
     frames = int(args.seconds * FPS)
     configure(session.registry, args, "all", session.engine.ablation.target_size("all"), frames)
     keep = {min(s * FPS, frames - 1) for s in SHEET_S}
