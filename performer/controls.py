@@ -18,6 +18,8 @@ FILLS = ("zero", "mean", "noise")
 BLACKOUT_FADE_S = 0.75  # output.fade (the B key) takes this long
 LEARN_OFF = "off"
 LEARN_LAST = "last"
+DIRECTIONS = 8  # drift.direction.1 .. drift.direction.8
+ORDINALS = ("", "1st", "2nd", "3rd", "4th", "5th", "6th", "7th", "8th")
 SCENE_SLOTS = 16  # scene.store / scene.recall offer at least this many scenes
 SCENE_NONE = "none"  # scene.recall: no scene on screen; scene.store: nothing to store
 QUANTIZE = ("now", "beat", "bar")
@@ -103,6 +105,11 @@ def declare(layer_names: Sequence[str], extra: Sequence[Param] = (),
               "Read ablation.rate as neurons per beat instead of per second."),
         Param("drift.bars", Kind.INT, 0,
               "Glide to a new face every this many bars (4 beats); 0 is off.", maximum=64),
+        # --- semantic directions: knobs found in the weights (models/directions.py) ---
+        *(Param(f"drift.direction.{i}", Kind.FLOAT, 0.0,
+                f"Move the face along the model's semantic direction {i} (the {ORDINALS[i]} "
+                "most visible one found in its weights); 0 leaves the face as it is.",
+                unit="reach", minimum=-1.0, maximum=1.0) for i in range(1, DIRECTIONS + 1)),
         # --- scenes: named sets of values from the show file ---
         Param("scene.recall", Kind.CHOICE, SCENE_NONE,
               "Recall a scene (by name, or 1-based number over OSC); it shows the scene on "
@@ -128,6 +135,14 @@ def declare(layer_names: Sequence[str], extra: Sequence[Param] = (),
                         "(\"last\": the one last changed from keys or OSC).",
                         choices=(LEARN_OFF, LEARN_LAST, *learnable)))
     return params
+
+
+def model_choice(names: Sequence[str]) -> Param:
+    """`model.select`, declared when a show loads several models (`--model` repeated)."""
+    return Param("model.select", Kind.CHOICE, names[0],
+                 "The model on screen, among those loaded (--model repeated); the switch "
+                 "cross-fades over output.crossfade, and one still loading is waited for.",
+                 choices=tuple(names))
 
 
 # --- modulation: sources (LFOs, envelopes, the show, audio) and routes onto parameters ---

@@ -75,6 +75,18 @@ class EngineFigures:
 
 
 @dataclass(frozen=True)
+class ModelStatus:
+    """The model on screen as of this frame, for the status line: which one, what it holds in
+    memory, whether its statistics are still being measured, and any note about a model
+    asked for (still loading, or failed)."""
+
+    name: str = ""
+    memory_mb: float = 0.0
+    statistics: str = "ready"  # or what stands in for what is still being measured
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Frame:
     """One generated image and the state it was made with.
 
@@ -93,6 +105,7 @@ class Frame:
     fade: Fade | None = None  # a blackout fade under way
     # Every modulation source (LFOs, envelopes, show, audio) as this frame used it, 0..1.
     sources: Mapping[str, float] = field(default_factory=dict)
+    model: ModelStatus = ModelStatus()
 
     @property
     def blackout(self) -> float:

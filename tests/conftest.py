@@ -61,6 +61,21 @@ def reset_masks(model: AblatableGenerator) -> None:
         mask.fill.zero_()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_user_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Shows started by the tests keep their show logs and show files in a folder of the
+    test session, never in the user's own (XDG folders; child processes inherit them)."""
+    saved = {name: os.environ.get(name) for name in ("XDG_STATE_HOME", "XDG_CONFIG_HOME")}
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("state"))
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config"))
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture(scope="session")
 def builtin() -> tuple[AblatableGenerator, ModelStats]:
     return load_builtin()

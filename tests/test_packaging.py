@@ -23,6 +23,7 @@ def test_data_folders_are_regular_packages(name: str) -> None:
 def test_the_bundled_profiles_and_shaders_are_found() -> None:
     assert len(list(builtin_mapping_dir().glob("*.toml"))) >= 7
     assert (builtin_shader_dir() / "face.frag").is_file()
+    assert (builtin_shader_dir() / "fx" / "decay.fs").is_file()
 
 
 def test_the_console_page_ships_inside_the_package() -> None:

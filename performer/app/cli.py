@@ -28,6 +28,17 @@ def parse_size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def parse_rate(text: str) -> float:
+    """'29.97' -> 29.97: a positive number of pictures per second."""
+    try:
+        rate = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a rate must be a number, not {text!r}") from None
+    if not 1.0 <= rate <= 1000.0:
+        raise argparse.ArgumentTypeError(f"rate {text} is out of range (1..1000 per second)")
+    return rate
+
+
 def parse_setting(text: str) -> tuple[str, str]:
     """'ablation.rate=16' -> ('ablation.rate', '16'); checked against the registry later."""
     name, sep, value = text.partition("=")
@@ -47,9 +58,10 @@ def route_option(text: str) -> tuple[str, str, float]:
 
 
 def _common(parser: argparse.ArgumentParser, settings: bool = False) -> None:
-    parser.add_argument("--model", default=None, metavar="M",
+    parser.add_argument("--model", dest="models", action="append", default=[], metavar="M",
                         help="model name, or a .safetensors, StyleGAN2 .pkl (NVlabs) or .pt "
-                             f"(rosinality) file (default: {BUILTIN})")
+                             f"(rosinality) file (default: {BUILTIN}); repeat it to load "
+                             "several and switch with model.select (run and layers)")
     parser.add_argument("--device", default=None, metavar="D",
                         help="cpu, cuda, cuda:N or mps (default: the fastest present)")
     if settings:
@@ -101,8 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--headless", action="store_true",
                      help="no window: draw offscreen (EGL) for the outputs, played by OSC and "
                           "MIDI (automatic with no display and an output)")
-    run.add_argument("--output-fps", type=float, default=30.0, metavar="N",
-                     help="pictures per second when headless (default 30)")
+    run.add_argument("--output-fps", type=parse_rate, default=None, metavar="N",
+                     help="pictures per second the outputs get and announce (default: the "
+                          "display's refresh rate; 30 headless)")
     _show_argument(run)
     run.add_argument("--show-log", type=Path, default=None, metavar="FILE",
                      help="write the show log here (default: a new file in the user's state "
@@ -154,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also write the figures as JSON")
     bench.add_argument("--seconds", type=float, default=3.0,
                        help="seconds per measurement (default 3)")
+    bench.add_argument("--first-start", action=argparse.BooleanOptionalAction, default=True,
+                       help="time a new model's first start: its statistics measured in the "
+                            "background, against their budget (about a minute; default on)")
     bench.add_argument("--stylegan-sizes", default=None, metavar="PX,PX",
                        help="also time random-weight StyleGAN2 generators of these sizes "
                             "(default: 256,1024 when --model is a StyleGAN2; 'none' skips)")
@@ -181,11 +197,16 @@ def cmd_layers(args: argparse.Namespace) -> int:
     from performer.models.device import choose_device
     from performer.models.loading import load_model
 
-    model = load_model(args.model, choose_device(args.device))
-    print(f"{'#':>2}  {'layer':<12} {'neurons':>7}  size")
-    for i, layer in enumerate(model.layers):
-        print(f"{i:>2}  {layer.name:<12} {layer.channels:>7}  {layer.height}x{layer.width}")
-    print(f"    {'total':<12} {model.neuron_count:>7}")
+    device = choose_device(args.device)
+    for spec in args.models or [None]:
+        model = load_model(spec, device)
+        if len(args.models) > 1:
+            print(f"{model.name}:")
+        print(f"{'#':>2}  {'layer':<12} {'neurons':>7}  size")
+        for i, layer in enumerate(model.layers):
+            print(f"{i:>2}  {layer.name:<12} {layer.channels:>7}  {layer.height}x{layer.width}")
+        memory = model.memory_bytes() / 2**20
+        print(f"    {'total':<12} {model.neuron_count:>7}  ({memory:.1f} MB in memory)")
     return 0
 
 
@@ -195,6 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="performer: %(message)s",
     )
+    if hasattr(args, "models"):  # the first model; `run` and `layers` take them all
+        args.model = args.models[0] if args.models else None
+        if len(args.models) > 1 and args.command in ("render", "bench"):
+            log.warning("%s uses the first model only (%s)", args.command, args.model)
     try:
         if args.command == "layers":
             return cmd_layers(args)

@@ -19,6 +19,7 @@ from performer.models.loading import BUILTIN
 from performer.models.stylegan2.params import stylegan2_params
 from performer.models.stylegan3.params import TRANSFORM_PARAMS
 from performer.params import Curve, Kind, Param
+from performer.render.fx.setup import resolve_chain
 
 BUILTIN_LAYERS = ("block0", "block1", "block2", "block3")  # the built-in model's layers
 
@@ -33,6 +34,12 @@ def stylegan2_parameter_table() -> str:
     note = ("\n\n`model.class` exists for class-conditional checkpoints only; its range is "
             "0 to the number of classes - 1 (here shown for three classes).")
     return _param_rows(stylegan2_params(class_count=3)) + note
+
+
+def fx_parameter_table() -> str:
+    """The default chain's parameters (`decay` in slot 1), as the registry declares them."""
+    note = "\n\nOther effects add theirs the same way, from their ISF INPUTS."
+    return _param_rows(resolve_chain(None)[1]) + note
 
 
 def stylegan3_parameter_table() -> str:
@@ -111,7 +118,7 @@ def osc_table() -> str:
 
 SECTIONS = {"parameters": parameter_table, "keys": keys_table, "osc": osc_table,
             "stylegan2-parameters": stylegan2_parameter_table,
-            "stylegan3-parameters": stylegan3_parameter_table}
+            "stylegan3-parameters": stylegan3_parameter_table, "fx-parameters": fx_parameter_table}
 
 
 def _escape(replacement: str) -> str:

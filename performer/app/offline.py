@@ -74,6 +74,7 @@ def render_video(args: argparse.Namespace) -> int:
         track.duration if track is not None else DEFAULT_SECONDS)
     effects, fx_params = resolve_chain(args.fx)
     session = open_session(args.model, args.device, FixedClock(args.fps), extra=fx_params)
+    session.settle()  # finished statistics: the same video on every run
     registry, engine = session.registry, session.engine
     layer = resolve_layer(args.layer, [layer.name for layer in session.model.layers])
     frames = max(1, math.ceil(seconds * args.fps - 1e-9))

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 SOURCE = "replay"
 DEFAULT_FPS = 30.0  # a log with a single step has no timing of its own
+DEFAULT_SHADER = "face.frag"  # render's --shader default: the show's own shader is used
 
 
 class LoggedTime:
@@ -80,14 +81,15 @@ class Replay:
 def open_replay(path: Path, model: str | None, device: str | None,
                 fx: Sequence[str] | None = None) -> Replay:
     """The log's header checked, and a session set to the show's starting state; `fx` is
-    the effect chain as `--fx` gives it (None: the default chain, as a show without --fx)."""
+    the effect chain as `--fx` gives it (None: the show's own chain, from the log)."""
     show_log = ShowLog(path)
     header = show_log.header
     clock, trigger_time = LoggedTime(), TriggerTime()
-    effects, fx_params = resolve_chain(fx)
+    effects, fx_params = resolve_chain(header.fx if fx is None else fx)
     session = open_session(model or header.model_file, device, clock,
                            scene_names=[name for name, _ in header.scenes],
                            registry_clock=trigger_time, extra=fx_params)
+    session.settle()  # the statistics the show used, finished before the first step
     assert session.model.weights_path is not None
     if file_sha256(session.model.weights_path) != header.model_sha256:
         show_log.close()
@@ -104,13 +106,15 @@ def open_replay(path: Path, model: str | None, device: str | None,
     return Replay(show_log, session, clock, trigger_time, effects)
 
 
-def replay_frames(replay: Replay, size: tuple[int, int],
-                  fps: float | None = None) -> Iterator[tuple[float, np.ndarray]]:
+def replay_frames(replay: Replay, size: tuple[int, int], fps: float | None = None,
+                  shader: str | None = None) -> Iterator[tuple[float, np.ndarray]]:
     """(show time, RGB picture) as the output showed it: every step, or with `fps` the
-    picture on screen at each 1/fps tick of show time."""
+    picture on screen at each 1/fps tick of show time. The face shader is the show's,
+    unless `shader` names another."""
     engine = replay.session.engine
     with Offscreen(size) as target:
-        pipeline = Pipeline(target.ctx, fx=replay.effects)
+        pipeline = Pipeline(target.ctx, face_shader=shader or replay.log.header.shader,
+                            fx=replay.effects)
         tick = 0
         shown: tuple[float, np.ndarray] | None = None
         for logged in replay.log.steps():
@@ -151,7 +155,8 @@ def replay_video(args: argparse.Namespace) -> int:
     frames = 0
     try:
         with Recorder(args.out, size, rate, args.codec) as recorder:
-            for _, rgb in replay_frames(replay, size, args.fps):
+            shader = None if args.shader == DEFAULT_SHADER else args.shader
+            for _, rgb in replay_frames(replay, size, args.fps, shader):
                 recorder.write(rgb)
                 frames += 1
     finally:

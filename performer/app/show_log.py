@@ -4,6 +4,7 @@ after the last (see performer.showlog)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from performer.engine.session import Session
@@ -18,8 +19,8 @@ def log_folder() -> Path:
     return state_dir() / "logs"
 
 
-def start_show_log(path: Path | None, session: Session,
-                   size: tuple[int, int]) -> ShowLogWriter | None:
+def start_show_log(path: Path | None, session: Session, size: tuple[int, int],
+                   shader: str, fx: Sequence[str] | None) -> ShowLogWriter | None:
     """Log every step of `session` into `path` (default: a new file in the state folder,
     keeping the newest logs). A log that cannot be opened is one line: the show runs."""
     try:
@@ -32,7 +33,7 @@ def start_show_log(path: Path | None, session: Session,
         assert weights is not None  # the loader sets it
         scenes = {scene.name: scene.values for scene in session.engine.scenes.book.scenes()}
         header = new_header(session.registry, session.model.name, weights,
-                            file_sha256(weights), size, scenes)
+                            file_sha256(weights), size, shader, fx, scenes)
         writer = ShowLogWriter(path, header)
     except OSError as err:
         log.warning("no show log: %s: %s", path, err.strerror or err)

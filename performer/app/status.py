@@ -24,8 +24,20 @@ def status_text(frame: Frame | None, display_fps: float) -> str:
         f" | layer {v['ablation.layer']} order {v['ablation.order']} fill {v['ablation.fill']}"
         f" | drift {v.float('drift.speed'):.2f} face {frame.face_seed}"
         f"{' frozen' if v.bool('drift.freeze') else ''}"
+        f"{model_text(frame)}"
         f"{'' if v.str('scene.recall') == SCENE_NONE else ' | scene ' + v.str('scene.recall')}"
     )
+
+
+def model_text(frame: Frame) -> str:
+    """The model on screen and its memory; statistics still measured and notes, if any."""
+    status = frame.model
+    if not status.name:
+        return ""
+    text = f" | model {status.name} {status.memory_mb:.0f} MB"
+    if status.statistics != "ready":
+        text += f" statistics {status.statistics}"
+    return text + (f" | {status.note}" if status.note else "")
 
 
 class StatusLine:

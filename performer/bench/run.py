@@ -16,6 +16,7 @@ import time
 
 import torch
 
+from performer.bench import models as models_bench
 from performer.bench import outputs as outputs_bench
 from performer.bench.fx import format_fx, fx_figures
 from performer.bench.osc import LATENCY_SAMPLES, osc_figures
@@ -114,6 +115,7 @@ def start_to_first_frame(model: str | None, device: str | None) -> float:
 
 def run_bench(args: argparse.Namespace) -> int:
     session = open_session(args.model, args.device)
+    session.settle()  # the figures below are for a show whose statistics are measured
     figures: dict[str, object] = {
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
         "cpu_threads": torch.get_num_threads(),
@@ -149,11 +151,17 @@ def run_bench(args: argparse.Namespace) -> int:
     figures.update(outputs_bench.measure(session, args.seconds))
     log.info("measuring audio analysis and onset latency over a JACK dummy server...")
     figures.update(audio_figures(args.model, args.device))
+    if args.first_start:
+        log.info("measuring a new model's first start (about a minute)...")
+        figures.update(models_bench.statistics_figures(session.device))
+    log.info("measuring a model switch...")
+    figures.update(models_bench.switch_figures(session.device))
     print(format_table(figures))
     print(format_midi(figures))
     print(outputs_bench.format_outputs(figures))
     print(format_show_log(figures))
     print(format_fx(fx_rows))
+    print(models_bench.format_models(figures))
     from performer.bench.audio import format_audio
 
     print(format_audio(figures))

@@ -31,7 +31,7 @@ def _log_bytes(session: Session, path: Path, seconds: float, osc_port: int | Non
     weights = session.model.weights_path
     assert weights is not None
     header = new_header(session.registry, session.model.name, weights, file_sha256(weights),
-                        (1280, 720), {})
+                        (1280, 720), "face.frag", None, {})
     writer = ShowLogWriter(path, header)
     unsubscribe = session.registry.subscribe(writer.heard)
     session.engine.observe(writer.observe)

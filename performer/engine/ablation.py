@@ -52,15 +52,27 @@ class Ablation:
         self.offsets = np.cumsum((0, *self.layer_sizes))
         self.total = int(self.offsets[-1])
         device = self.masks[0].keep.device
-        # Per layer, on the model's device: mean maps (C, H, W) and std (C, 1, 1).
-        self._mean = [stats.mean[n].to(device)[None] for n in self.layer_names]
-        self._std = [stats.std[n].to(device)[None, :, None, None] for n in self.layer_names]
-        self._magnitude = np.concatenate([stats.magnitude[n].numpy() for n in self.layer_names])
-        self._importance = np.concatenate([stats.importance[n].numpy() for n in self.layer_names])
         self._orders: dict[tuple[str, str, int], np.ndarray] = {}
         self._alive = np.ones(self.total, dtype=bool)
         self._applied: tuple[AblationState, int] | None = None
         self._noise = torch.Generator(device=device)
+        self.use_stats(stats)
+
+    def use_stats(self, stats: ModelStats) -> None:
+        """Take (newly measured) statistics: orders are recomputed and the masks rewritten on
+        the next `apply`. Statistics without importance (still being measured) make the
+        importance order fall back to the magnitude order."""
+        device = self.masks[0].keep.device
+        # Per layer, on the model's device: mean maps (C, H, W) and std (C, 1, 1).
+        self._mean = [stats.mean[n].to(device)[None] for n in self.layer_names]
+        self._std = [stats.std[n].to(device)[None, :, None, None] for n in self.layer_names]
+        self._magnitude = np.concatenate([stats.magnitude[n].numpy() for n in self.layer_names])
+        self._importance: np.ndarray | None = None
+        if stats.importance:
+            self._importance = np.concatenate(
+                [stats.importance[n].numpy() for n in self.layer_names])
+        self._orders.clear()
+        self._applied = None
 
     # --- order ----------------------------------------------------------------------
     def target(self, layer: str) -> np.ndarray:
@@ -91,9 +103,11 @@ class Ablation:
             return target
         if order == "random":
             return np.random.default_rng(seed).permutation(target)
-        if order == "importance":  # measured effect on the image: comparable across layers
+        if order == "importance" and self._importance is not None:
+            # measured effect on the image: comparable across layers
             return target[np.argsort(self._importance[target], kind="stable")]
-        if order == "magnitude":  # activation scales differ per layer: rank within the layer
+        if order in ("magnitude", "importance"):  # importance: until it is measured
+            # activation scales differ per layer: rank within the layer
             layer_of = np.searchsorted(self.offsets, target, side="right") - 1
             relative = np.empty(len(target))
             for layer in np.unique(layer_of):

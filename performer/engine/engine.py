@@ -21,17 +21,20 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from performer.controls import AUDIO_LEVELS, BLACKOUT_FADE_S
+from performer.controls import ALL_LAYERS, AUDIO_LEVELS, BLACKOUT_FADE_S
 from performer.engine.ablation import Ablation, AblationState
 from performer.engine.clock import Clock
+from performer.engine.directions import KNOBS
 from performer.engine.drift import ClassBlend
-from performer.engine.latent_space import latent_path
+from performer.engine.latent_space import LatentPath
 from performer.engine.modulation.modulator import Modulator
 from performer.engine.scenes import SceneDirector
+from performer.engine.slot import ABLATION_STATE, ModelSlot
 from performer.engine.tempo import TapTempo
 from performer.frame import EngineFigures, Fade, Frame
 from performer.mailbox import Mailbox
 from performer.models.base import AblatableGenerator
+from performer.models.directions import Directions
 from performer.models.stats import ModelStats
 from performer.params import ParamChange, Registry, Snapshot, Value
 from performer.scenes.book import Scene, SceneBook
@@ -69,19 +72,23 @@ class Engine:
     def __init__(
         self,
         model: AblatableGenerator,
-        stats: ModelStats,
+        stats: ModelStats | None,
         registry: Registry,
         clock: Clock,
         device: torch.device | None = None,
         scenes: SceneBook | None = None,
+        directions: Directions | None = None,
     ) -> None:
-        self.model = model
+        """`stats` None: not measured yet (engine/measurement.py offers them later)."""
         self.registry = registry
         self.clock = clock
         self.device = device or next(model.parameters()).device
-        self.ablation = Ablation(model, stats)
-        self.latents = latent_path(model, int(registry.value("drift.seed")), self.device)
-        self.classes = ClassBlend(model.class_count) if model.class_count else None
+        self.slot = ModelSlot(model, stats, int(registry.value("drift.seed")), self.device,
+                              directions)
+        self._slots = {self.slot.name: self.slot}  # every model loaded so far, by name
+        self._failed: set[str] = set()  # models that could not be loaded
+        self._slots_lock = threading.Lock()
+        self._note = ""  # about a model asked for and not (yet) shown
         self.taps = TapTempo()
         self.modulator = Modulator({p.name: p for p in registry.params()})
         self.scenes = SceneDirector(scenes or SceneBook(),
@@ -101,6 +108,68 @@ class Engine:
         self._stepping: int | None = None  # the thread inside step(), if any
         self._running = threading.Event()
 
+    # --- the model on screen, and the others loaded ------------------------------------
+    @property
+    def model(self) -> AblatableGenerator:
+        return self.slot.model
+
+    @property
+    def ablation(self) -> Ablation:
+        return self.slot.ablation
+
+    @property
+    def latents(self) -> LatentPath:
+        return self.slot.latents
+
+    @property
+    def classes(self) -> ClassBlend | None:
+        return self.slot.classes
+
+    def add_model(self, slot: ModelSlot) -> None:
+        """From any thread: `slot` can be selected (model.select) from the next frame on."""
+        with self._slots_lock:
+            self._slots[slot.name] = slot
+
+    def model_failed(self, name: str) -> None:
+        """From any thread: `name` could not be loaded (the loader said why, in one line)."""
+        with self._slots_lock:
+            self._failed.add(name)
+
+    def _select(self, snap: Snapshot) -> dict[str, Value]:
+        """Follow model.select: switch to a loaded model (restoring its own ablation values,
+        returned as writes), wait for one still loading, refuse one that failed."""
+        wanted = snap.str("model.select", default=self.slot.name)
+        if wanted == self.slot.name:
+            self._note = ""
+            return {}
+        with self._slots_lock:
+            target, failed = self._slots.get(wanted), wanted in self._failed
+        if failed:
+            self._note = ""
+            return {"model.select": self.slot.name}  # the show stays on the model it shows
+        if target is None:
+            self._note = f"{wanted} is loading; {self.slot.name} stays until it is ready"
+            return {}
+        self.slot.saved = {name: snap[name] for name in ABLATION_STATE if name in snap}
+        restored = dict(target.saved) or {"ablation.dead": 0.0, "ablation.rate": 0.0,
+                                          "ablation.revive": False}
+        layer = str(restored.get("ablation.layer", snap.get("ablation.layer", ALL_LAYERS)))
+        if layer != ALL_LAYERS and layer not in target.ablation.layer_names:
+            restored["ablation.layer"] = ALL_LAYERS
+        log.info("showing %s", wanted)
+        self.slot, self._note = target, ""
+        return {name: self.registry.param(name).coerce(value) for name, value in restored.items()
+                if name in self.registry}
+
+    def _layer(self, snap: Snapshot) -> str:
+        """ablation.layer for the model on screen: a layer only another model has is 'all'."""
+        layer = snap.str("ablation.layer")
+        if layer == ALL_LAYERS or layer in self.ablation.layer_names:
+            return layer
+        with self._slots_lock:
+            elsewhere = any(layer in slot.ablation.layer_names for slot in self._slots.values())
+        return ALL_LAYERS if elsewhere else layer  # an unknown name fails the frame, said once
+
     # --- one frame ----------------------------------------------------------------
     def step(self) -> Frame:
         """Advance the timeline by one clock tick and generate its frame."""
@@ -113,12 +182,15 @@ class Engine:
     def _step(self) -> Frame:
         if self._mailbox is not None:
             self._mailbox.clear_wake()  # changes until now are in this snapshot
-        snap = self.registry.snapshot()
+        taken = self.registry.snapshot()
         dt = self.clock.tick()
         self.time += dt
         index, self.index = self.index, self.index + 1  # time and index advance together
-        writes = self.automate(snap, dt)
-        self.registry.write_back(writes, snap, source=ENGINE)
+        switched = self._select(taken)  # a new model brings back its own ablation values
+        snap = Snapshot({**taken.data, **switched}, taken.fired_at) if switched else taken
+        self.slot.refresh()
+        writes = {**switched, **self.automate(snap, dt)}
+        self.registry.write_back(writes, taken, source=ENGINE)
         values = Snapshot({**snap.data, **writes}, snap.fired_at)
         self._previous = values.data
         step = Step(index, self.time, dt, snap, values, tuple(self.scenes.stored))
@@ -133,7 +205,7 @@ class Engine:
 
         self.ablation.seed_noise(index)
         self.ablation.apply(AblationState(
-            layer=values.str("ablation.layer"),
+            layer=self._layer(values),
             order=values.str("ablation.order"),
             seed=values.int("ablation.seed"),
             dead=values.float("ablation.dead"),
@@ -149,12 +221,15 @@ class Engine:
             values.float("drift.glide"), values.bool("drift.freeze"),
             space=values.str("drift.space", default="z"),  # declared by models with a W
         )
+        knobs = [values.float(name) for name in KNOBS if name in values]
+        latent = self.slot.knobs.apply(latent, knobs, self.latents.output_space)
         started = time.perf_counter()
         with torch.inference_mode():
             image = to_rgb8(self.latents.draw(latent))
         generator_ms = (time.perf_counter() - started) * 1000.0
         return Frame(index, self.time, image, self.ablation.neuron_map(), generator_ms,
-                     values, self.figures, self._fade, modulation.sources)
+                     values, self.figures, self._fade, modulation.sources,
+                     self.slot.status(self._note))
 
     # --- automation: a pure function of the snapshot and dt (plus the engine's timers) ---
     def automate(self, snap: Snapshot, dt: float) -> dict[str, Value]:
@@ -188,7 +263,7 @@ class Engine:
             rate *= snap.float("tempo.bpm") / 60.0
         if rate <= 0.0 or dt <= 0.0:
             return None
-        size = self.ablation.target_size(snap.str("ablation.layer"))
+        size = self.ablation.target_size(self._layer(snap))
         direction = -1.0 if snap.bool("ablation.revive") else 1.0
         return snap.float("ablation.dead") + direction * rate * dt / size
 

@@ -41,6 +41,8 @@ def face_z(model: AblatableGenerator, seed: int) -> np.ndarray:
 class LatentPath(Protocol):
     """How a model's latent moves each frame, and how a latent becomes an image."""
 
+    output_space: str  # the space of the latent `step` returns: "z" or "w"
+
     def step(self, dt: float, speed: float, seed: int, glide_s: float, frozen: bool,
              space: str) -> torch.Tensor: ...
 
@@ -56,6 +58,8 @@ def latent_path(model: AblatableGenerator, seed: int, device: torch.device) -> L
 
 class ZDrift:
     """The walk in Z for models without a mapping network; `space` is ignored."""
+
+    output_space = "z"
 
     def __init__(self, model: AblatableGenerator, seed: int, device: torch.device) -> None:
         self.model = model
@@ -74,6 +78,8 @@ class ZDrift:
 
 class SpaceDrift:
     """Owns both walks; `step` returns the untruncated w to draw, (1, w_dim) on the device."""
+
+    output_space = "w"
 
     def __init__(self, model: AblatableGenerator, seed: int, device: torch.device) -> None:
         assert has_w_space(model)

@@ -60,6 +60,17 @@ class ChannelMask(nn.Module):
 
 
 @dataclass(frozen=True)
+class DirectionBasis:
+    """What a family's semantic directions are derived from, in closed form (SeFa): the
+    rows of `weight` are the linear maps the network first applies to its latent (StyleGAN's
+    style affines, DCGAN's first layer), and `space` names that latent: 'z' (the Gaussian
+    input) or 'w' (after a mapping network; then the model has a W space, `has_w_space`)."""
+
+    weight: torch.Tensor  # (outputs, latent dimension)
+    space: str  # "z" or "w"
+
+
+@dataclass(frozen=True)
 class ModelControls:
     """A model family's own controls as typed values; each family subclasses it next to the
     declaration of its parameters (e.g. models/stylegan2/params.py)."""
@@ -104,6 +115,16 @@ class AblatableGenerator(nn.Module):
         """Move the loaded model to `device`; families that derive buffers from their weights
         (or pick a precision per device) override this."""
         return self.to(device)
+
+    def direction_basis(self) -> DirectionBasis | None:
+        """The weights whose top eigenvectors are this model's semantic directions
+        (models/directions.py); None: the family offers none."""
+        return None
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the weights and buffers (what one more model in a show costs)."""
+        tensors = [*self.parameters(), *self.buffers()]
+        return sum(t.numel() * t.element_size() for t in tensors)
 
     def extra_params(self) -> list[Param]:
         """Controls this model adds to the registry (truncation, noise...); none by default."""

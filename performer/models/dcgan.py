@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from performer.models.base import AblatableGenerator, ChannelMask, LayerInfo
+from performer.models.base import AblatableGenerator, ChannelMask, DirectionBasis, LayerInfo
 
 
 class UpBlock(nn.Module):
@@ -47,6 +47,11 @@ class DCGANGenerator(AblatableGenerator):
         self.to_rgb = nn.ConvTranspose2d(widths[-1], image_channels, 4, 2, 1, bias=False)
         blocks = (self.block0, self.block1, self.block2, self.block3)
         self.masks = nn.ModuleList(block.mask for block in blocks)
+
+    def direction_basis(self) -> DirectionBasis:
+        """The first layer is linear in z: (latent, C, 4, 4) -> one row per output value."""
+        weight = self.block0.conv.weight  # (latent, C, 4, 4)
+        return DirectionBasis(weight.reshape(self.latent_size, -1).t(), "z")
 
     def synthesize(self, z: Tensor) -> Tensor:
         x = z[:, :, None, None]  # (N, latent, 1, 1)

@@ -15,7 +15,7 @@ from performer.mailbox import Mailbox
 from performer.render.drawer import FrameDrawer
 from performer.render.offscreen import Offscreen
 from performer.render.pipeline import Pipeline
-from performer.render.readback import Readback
+from performer.render.readback import Readback, depth_for
 from performer.video import VideoFrame
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ class HeadlessDisplay:
         self.refresh_hz = fps
         self.pipeline = Pipeline(self.target.ctx, face_shader=face_shader)
         self.drawer = FrameDrawer(self.pipeline)
-        self.readback = Readback(self.target.ctx, size)
+        self.readback = Readback(self.target.ctx, size, depth_for(self.target.ctx))
         self.running = True
         self.capturing = True  # there is nothing else to show it on
         self._last_shader_check = time.perf_counter()
@@ -42,6 +42,10 @@ class HeadlessDisplay:
     @property
     def latest(self) -> Frame | None:
         return self.drawer.latest
+
+    @property
+    def output_size(self) -> tuple[int, int]:
+        return self.size
 
     def framebuffer_size(self) -> tuple[int, int]:
         """The size of the picture in pixels (the output's size), as a window reports it."""

@@ -10,11 +10,33 @@ from __future__ import annotations
 import moderngl
 
 from performer.render.layout import Rect
-from performer.render.readback import Readback
+from performer.render.readback import Readback, depth_for
 from performer.render.shaders import ProgramSpec, ShaderLibrary
 from performer.video import VideoFrame
 
 PRESENT = ProgramSpec("fullscreen.vert", "present.frag")
+
+
+class Pacer:
+    """Which refreshes hand a picture to the outputs: `fps` a second out of `refresh_hz`
+    (all of them when the refreshes come slower than that)."""
+
+    def __init__(self, fps: float, refresh_hz: float) -> None:
+        self.fps = min(fps, refresh_hz)
+        self.refresh_hz = refresh_hz
+        self._next: float | None = None  # when the next picture is due
+
+    def due(self, now: float) -> bool:
+        """Whether the refresh at `now` (seconds) hands on a picture."""
+        period = 1.0 / self.fps
+        if self._next is None:  # the first refresh hands one on
+            self._next = now + period
+            return True
+        if now < self._next - 0.5 / self.refresh_hz:  # within half a refresh counts as due
+            return False
+        # On time: the next one a period later; late by more than a period: from now.
+        self._next = max(self._next, now - period) + period
+        return True
 
 
 def letterbox(picture: tuple[int, int], screen: tuple[int, int]) -> Rect:
@@ -37,7 +59,7 @@ class OutputTarget:
         self.texture = ctx.texture(size, 4, dtype="f1")
         self.texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
         self.fbo = ctx.framebuffer(color_attachments=[self.texture])
-        self.readback = Readback(ctx, size)
+        self.readback = Readback(ctx, size, depth_for(ctx))
         self._program: moderngl.Program | None = None
         self._vao: moderngl.VertexArray | None = None
 
@@ -64,7 +86,8 @@ class OutputTarget:
         self.ctx.viewport = (0, 0, *screen_size)
 
     def read(self, index: int, time: float, fps: float) -> VideoFrame | None:
-        """Start reading this refresh's picture; the one from `DEPTH - 1` refreshes ago."""
+        """Start reading this refresh's picture; the one from `depth - 1` refreshes ago (this
+        one, reading directly)."""
         return self.readback.push(self.fbo, index, time, fps)
 
     def release(self) -> None:

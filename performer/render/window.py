@@ -20,8 +20,9 @@ import moderngl
 from performer.env import has_display
 from performer.frame import Frame
 from performer.mailbox import Mailbox
+from performer.render import gl_native
 from performer.render.drawer import FrameDrawer
-from performer.render.output_target import OutputTarget
+from performer.render.output_target import OutputTarget, Pacer
 from performer.render.pipeline import Pipeline
 from performer.video import VideoFrame
 
@@ -41,7 +42,7 @@ def require_display() -> None:
     if not has_display():
         raise DisplayError(
             "no display found (DISPLAY is not set): use `performer render` to make a "
-            "video without a screen"
+            "video without a screen, or feed an output headless (performer run --ndi)"
         )
 
 
@@ -63,6 +64,7 @@ class Display:
         on_key: Callable[[str], None] | None = None,
         fullscreen: bool = False,
         output_size: tuple[int, int] | None = None,
+        output_fps: float | None = None,
     ) -> None:
         require_display()
         if not glfw.init():
@@ -96,6 +98,9 @@ class Display:
         self.output = OutputTarget(self.ctx, self.pipeline.library,
                                    output_size or (max(4, width // 4 * 4), max(4, height // 4 * 4)))
         self.capturing = False
+        # Pictures per second the outputs get and announce: the refresh rate unless asked
+        # for fewer (a rate the machine sustains, e.g. for a 1080p recording).
+        self.pacer = Pacer(output_fps or self.refresh_hz, self.refresh_hz)
         glfw.set_key_callback(self.window, self.key_event)
 
     # --- monitors -------------------------------------------------------------------
@@ -129,6 +134,11 @@ class Display:
             x, y, w, h = self.windowed_rect
             glfw.set_window_monitor(self.window, None, x, y, w, h, 0)  # type: ignore[arg-type]
         self.fullscreen = on
+
+    @property
+    def output_size(self) -> tuple[int, int]:
+        """The size of the picture outputs and recordings get (shown letterboxed)."""
+        return self.output.size
 
     def framebuffer_size(self) -> tuple[int, int]:
         """The size of the picture in pixels (the output's size)."""
@@ -173,12 +183,16 @@ class Display:
         return self.drawer.latest
 
     def capture(self) -> VideoFrame | None:
-        """After a refresh while `capturing`: start reading its picture back and return the
-        one read refreshes ago (None while the read-back ring fills)."""
+        """After a refresh while `capturing` and a picture is due (`output_fps`): read it back
+        and return the picture read `depth - 1` captures ago (None while the ring fills, or
+        when no picture is due)."""
         if not self.capturing or self.latest is None:
             self.output.readback.reset()
             return None
-        return self.output.read(self.latest.index, self.latest.time, self.refresh_hz)
+        if not self.pacer.due(time.perf_counter()):
+            return None
+        gl_native.finish(self.ctx.finish)  # wait with the GIL free: the engine runs meanwhile
+        return self.output.read(self.latest.index, self.latest.time, self.pacer.fps)
 
     def refresh(self, mailbox: Mailbox[Frame]) -> Frame | None:
         """One display refresh: input, shader edits, newest frame (if any), draw, swap."""

@@ -13,10 +13,11 @@ from performer.controls import AUDIO_LEVELS
 from performer.params import Kind, Param, Value
 
 # Never stored by a store of "every parameter": the scene controls themselves, MIDI learn,
-# the tempo (the clock drives it), the window's fullscreen and the audio analysis's
-# measurements (the sound of the moment, not a setting; the routes that use them are stored).
+# the tempo (the clock drives it), the window's fullscreen, the recording switch (a recall
+# must never start or stop a recording) and the audio analysis's measurements (the sound of
+# the moment, not a setting; the routes that use them are stored).
 UNSTORED_GROUPS = frozenset({"scene", "midi", "tempo"})
-UNSTORED = frozenset({"output.fullscreen", *AUDIO_LEVELS})
+UNSTORED = frozenset({"output.fullscreen", "output.record", *AUDIO_LEVELS})
 
 
 @dataclass(frozen=True)

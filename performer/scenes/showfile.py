@@ -2,6 +2,9 @@
 
 ```toml
 # my set
+[fx]
+chain = ["decay"]  # the effect chain when `performer run` has no --fx
+
 [[scene]]
 name = "opening"
 ablation.dead = 0.0
@@ -35,6 +38,8 @@ from performer.scenes.book import Scene, SceneBook
 
 SCENES_KEY = "scene"
 NAME_KEY = "name"
+FX_KEY = "fx"  # [fx] chain = ["decay", "grain"]: effect files or bundled names, in order
+FX_CHAIN_KEY = "chain"
 FILE_NAME = "show.toml"
 
 
@@ -59,7 +64,9 @@ class ShowFile:
     document: tomlkit.TOMLDocument | None  # None: not readable as TOML, never written
     entries: list[_Entry] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    fx_chain: list[str] | None = None  # [fx] chain, if the file sets one
     _lines: _Lines | None = None
+    _stamp: tuple[int, int] | None = None  # the file's (mtime, size) as last read or written
 
     @classmethod
     def load(cls, path: Path) -> ShowFile:
@@ -71,7 +78,9 @@ class ShowFile:
         except (OSError, UnicodeDecodeError) as err:
             reason = getattr(err, "strerror", None) or err
             return cls(path, None, errors=[f"{path}:1: cannot read: {reason}"])
-        return cls.parse(text, path)
+        show = cls.parse(text, path)
+        show._stamp = _stamp(path)
+        return show
 
     @classmethod
     def parse(cls, text: str, path: Path) -> ShowFile:
@@ -97,7 +106,9 @@ class ShowFile:
     def _read_entries(self) -> None:
         assert self.document is not None
         for key in self.document:
-            if key != SCENES_KEY:
+            if key == FX_KEY:
+                self._read_fx()
+            elif key != SCENES_KEY:
                 self.errors.append(f"{self._lines_top(key)}: unknown key {key!r} (scenes are "
                                    f"[[{SCENES_KEY}]] tables)")
         tables = self.document.get(SCENES_KEY, [])
@@ -122,6 +133,16 @@ class ShowFile:
             seen.add(name.lower())
             values = {key: value for key, value in _flatten(table) if key != NAME_KEY}
             self.entries.append(_Entry(index, name, values))
+
+    def _read_fx(self) -> None:
+        assert self.document is not None
+        table = self.document[FX_KEY]
+        chain = table.get(FX_CHAIN_KEY) if isinstance(table, dict) else None
+        if not isinstance(chain, list) or not all(isinstance(item, str) for item in chain):
+            self.errors.append(f"{self._lines_top(FX_KEY)}: write the effects as "
+                               f'[{FX_KEY}] {FX_CHAIN_KEY} = ["decay", "grain"]')
+            return
+        self.fx_chain = [str(item) for item in chain]
 
     def _lines_top(self, key: str) -> str:
         return self._lines.top(key) if self._lines is not None else f"{self.path}:1"
@@ -148,6 +169,7 @@ class ShowFile:
         if self.document is None:
             raise ShowFileError(f"{self.path}: not stored, the show file could not be read "
                                 "(fix it and restart)")
+        self._reread_if_edited()
         tables = self.document.get(SCENES_KEY)
         if tables is None:
             tables = tomlkit.aot()
@@ -174,6 +196,28 @@ class ShowFile:
         """Write the document atomically: a temporary file beside it, then `os.replace`."""
         assert self.document is not None
         write_atomically(self.path, tomlkit.dumps(self.document))
+        self._stamp = _stamp(self.path)
+
+    def _reread_if_edited(self) -> None:
+        """The file was edited by hand while the show ran: store into that text, not over
+        it (the scenes in memory stay as they loaded until the next start)."""
+        stamp = _stamp(self.path)
+        if stamp is None or stamp == self._stamp:
+            return
+        try:
+            self.document = tomlkit.parse(self.path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ParseError) as err:
+            raise ShowFileError(f"{self.path}: not stored, the file was edited during the "
+                                f"show and cannot be read now ({err})") from None
+        self._stamp = stamp
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -1,7 +1,8 @@
 """The show log's records: gzip-compressed JSON lines, one change a line.
 
 The first line is the header: the log's version, the model (name, file, sha256), the
-output size, the clock, the scenes and the starting value of every parameter. Then, for
+output size, the face shader and effect chain, the clock, the scenes and the starting value of every
+parameter. Then, for
 every engine step, the changes it consumed (made since the step before by anyone but the
 engine, whose own automation a replay computes again) and a line that closes the step:
 
@@ -40,6 +41,8 @@ class Header:
     model_file: str
     model_sha256: str
     size: tuple[int, int]
+    shader: str  # the face shader's file name, as the show found it on the shader path
+    fx: tuple[str, ...] | None  # the effect chain as --fx gave it (None: the default chain)
     clock: str
     started: str  # ISO 8601, UTC
     scenes: tuple[tuple[str, Mapping[str, Value]], ...]
@@ -50,7 +53,9 @@ class Header:
             MAGIC: VERSION,
             "model": {"name": self.model_name, "file": self.model_file,
                       "sha256": self.model_sha256},
-            "size": list(self.size), "clock": self.clock, "started": self.started,
+            "size": list(self.size), "shader": self.shader,
+            "fx": None if self.fx is None else list(self.fx), "clock": self.clock,
+            "started": self.started,
             "scenes": [{"name": name, "values": dict(values)} for name, values in self.scenes],
             "registry": dict(self.registry),
         })
@@ -68,7 +73,10 @@ class Header:
             width, height = record["size"]
             return cls(
                 str(model["name"]), str(model["file"]), str(model["sha256"]),
-                (int(width), int(height)), str(record["clock"]), str(record["started"]),
+                (int(width), int(height)), str(record["shader"]),
+                None if record["fx"] is None else tuple(str(f) for f in record["fx"]),
+                str(record["clock"]),
+                str(record["started"]),
                 tuple((str(s["name"]), dict(s["values"])) for s in record["scenes"]),
                 dict(record["registry"]),
             )

@@ -12,7 +12,7 @@ import queue
 import threading
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
@@ -171,10 +171,12 @@ class ShowLogWriter:
 
 
 def new_header(registry: Registry, model_name: str, model_file: Path, sha256: str,
-               size: tuple[int, int], scenes: Mapping[str, Mapping[str, Value]]) -> Header:
+               size: tuple[int, int], shader: str, fx: Sequence[str] | None,
+               scenes: Mapping[str, Mapping[str, Value]]) -> Header:
     """The header of a live show's log: model, size, wall clock, scenes, every value."""
     return Header(
-        model_name, str(model_file), sha256, size, "wall",
+        model_name, str(model_file), sha256, size, shader, None if fx is None else tuple(fx),
+        "wall",
         datetime.now(timezone.utc).isoformat(timespec="seconds"),
         tuple((name, dict(values)) for name, values in scenes.items()),
         registry_state(registry),

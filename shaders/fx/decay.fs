@@ -32,27 +32,22 @@ float progress() {
     return clamp(max(performer_lost, stage), 0.0, 1.0) * amount;
 }
 
-// 9 taps of a Gaussian along `direction`, `step` pixels apart (of the eighth-size pass).
-vec3 gauss9(vec2 uv, vec2 direction, float step) {
-    const float weights[5] = float[5](0.2270, 0.1946, 0.1216, 0.0541, 0.0162);
-    vec3 sum = IMG_NORM_PIXEL(inputImage, uv).rgb * weights[0];
-    for (int k = 1; k < 5; k++) {
-        vec2 offset = direction * step * float(k) / RENDERSIZE;
-        sum += IMG_NORM_PIXEL(inputImage, uv + offset).rgb * weights[k];
-        sum += IMG_NORM_PIXEL(inputImage, uv - offset).rgb * weights[k];
-    }
-    return sum;
+// 9 taps of a Gaussian, `d` apart (normalised), written out: constant arrays indexed in a
+// loop are slow on CPU rasterisers.
+vec3 blurInput(vec2 uv, vec2 d) {
+    return IMG_NORM_PIXEL(inputImage, uv).rgb * 0.2270
+        + (IMG_NORM_PIXEL(inputImage, uv + d).rgb + IMG_NORM_PIXEL(inputImage, uv - d).rgb) * 0.1946
+        + (IMG_NORM_PIXEL(inputImage, uv + 2.0 * d).rgb + IMG_NORM_PIXEL(inputImage, uv - 2.0 * d).rgb) * 0.1216
+        + (IMG_NORM_PIXEL(inputImage, uv + 3.0 * d).rgb + IMG_NORM_PIXEL(inputImage, uv - 3.0 * d).rgb) * 0.0541
+        + (IMG_NORM_PIXEL(inputImage, uv + 4.0 * d).rgb + IMG_NORM_PIXEL(inputImage, uv - 4.0 * d).rgb) * 0.0162;
 }
 
-vec3 gauss9y(vec2 uv, float step) {
-    const float weights[5] = float[5](0.2270, 0.1946, 0.1216, 0.0541, 0.0162);
-    vec3 sum = IMG_NORM_PIXEL(blurX, uv).rgb * weights[0];
-    for (int k = 1; k < 5; k++) {
-        vec2 offset = vec2(0.0, step * float(k)) / RENDERSIZE;
-        sum += IMG_NORM_PIXEL(blurX, uv + offset).rgb * weights[k];
-        sum += IMG_NORM_PIXEL(blurX, uv - offset).rgb * weights[k];
-    }
-    return sum;
+vec3 blurRows(vec2 uv, vec2 d) {
+    return IMG_NORM_PIXEL(blurX, uv).rgb * 0.2270
+        + (IMG_NORM_PIXEL(blurX, uv + d).rgb + IMG_NORM_PIXEL(blurX, uv - d).rgb) * 0.1946
+        + (IMG_NORM_PIXEL(blurX, uv + 2.0 * d).rgb + IMG_NORM_PIXEL(blurX, uv - 2.0 * d).rgb) * 0.1216
+        + (IMG_NORM_PIXEL(blurX, uv + 3.0 * d).rgb + IMG_NORM_PIXEL(blurX, uv - 3.0 * d).rgb) * 0.0541
+        + (IMG_NORM_PIXEL(blurX, uv + 4.0 * d).rgb + IMG_NORM_PIXEL(blurX, uv - 4.0 * d).rgb) * 0.0162;
 }
 
 void main() {
@@ -60,11 +55,11 @@ void main() {
     float t = progress();
     float step = 0.4 + 1.6 * t * blur;  // eighth-size pixels between taps
     if (PASSINDEX == 0) {
-        gl_FragColor = vec4(gauss9(uv, vec2(1.0, 0.0), step), 1.0);
+        gl_FragColor = vec4(blurInput(uv, vec2(step, 0.0) / RENDERSIZE), 1.0);
         return;
     }
     if (PASSINDEX == 1) {
-        gl_FragColor = vec4(gauss9y(uv, step), 1.0);
+        gl_FragColor = vec4(blurRows(uv, vec2(0.0, step) / RENDERSIZE), 1.0);
         return;
     }
     vec3 sharp = IMG_THIS_PIXEL(inputImage).rgb;
@@ -72,10 +67,9 @@ void main() {
     vec3 color = mix(sharp, soft, clamp(t * 1.6 * blur, 0.0, 1.0));
 
     // Smear: the blurred picture dragged downwards, like paint running, more as neurons go.
-    vec3 drip = vec3(0.0);
-    for (int k = 1; k <= 4; k++) {
-        drip += IMG_NORM_PIXEL(blurred, uv + vec2(0.0, 0.012 * float(k) * t)).rgb;
-    }
+    vec2 run = vec2(0.0, 0.012 * t);
+    vec3 drip = IMG_NORM_PIXEL(blurred, uv + run).rgb + IMG_NORM_PIXEL(blurred, uv + 2.0 * run).rgb
+        + IMG_NORM_PIXEL(blurred, uv + 3.0 * run).rgb + IMG_NORM_PIXEL(blurred, uv + 4.0 * run).rgb;
     color = mix(color, drip / 4.0, smear * 0.45 * smoothstep(0.15, 0.9, t));
 
     // Ageing first: the colour drains into a faded, warm print.

@@ -20,12 +20,13 @@ def test_layers_lists_the_960_neurons() -> None:
     rows = result.stdout.splitlines()
     assert rows[1].split() == ["0", "block0", "512", "4x4"]
     assert rows[4].split() == ["3", "block3", "64", "32x32"]
-    assert rows[-1].split() == ["total", "960"]
+    assert rows[-1].split()[:2] == ["total", "960"]
+    assert rows[-1].endswith("MB in memory)")
 
 
 def test_bench_prints_every_figure_and_writes_json(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    result = performer("bench", "--seconds", "0.6", "--json", str(out))
+    result = performer("bench", "--seconds", "0.6", "--no-first-start", "--json", str(out))
     assert result.returncode == 0, result.stderr
     figures = json.loads(out.read_text())
     for key in ("generator_fps", "ablated_generator_fps", "display_fps", "pipeline_fps"):
@@ -36,6 +37,9 @@ def test_bench_prints_every_figure_and_writes_json(tmp_path: Path) -> None:
     assert figures["osc_jitter_ratio"] >= 1.0 and "OSC sent -> first frame" in result.stdout
     assert figures["show_log_kb_per_min_1k_osc"] > figures["show_log_kb_per_min_idle"] > 0
     assert "show log: " in result.stdout
+    assert figures["model_switch_step_ms"] > 0 and "Model switch" in result.stdout
+    assert figures["web_pipeline_fps_0"] > 0 and figures["web_pipeline_fps_3"] > 0
+    assert figures["web_latency_samples"] >= 50 and "consoles connected" in result.stdout
 
 
 def test_a_broken_user_shader_is_one_line_with_file_and_line(tmp_path: Path) -> None:

@@ -48,14 +48,17 @@ def test_an_unknown_effect_is_one_line() -> None:
 
 
 @pytest.mark.usefixtures("x_display")
-def test_effect_parameters_over_osc() -> None:
+def test_effect_parameters_over_osc(tmp_path: Path) -> None:
+    """The chain chosen by the show file's [fx] table; its inputs reached over OSC."""
+    show_file = tmp_path / "show.toml"
+    show_file.write_text('[fx]\nchain = ["kaleidoscope", "decay"]\n')
     osc_port, query_port = free_port(), free_port(socket.SOCK_STREAM)
     surface = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     surface.bind(("127.0.0.1", 0))
     surface.settimeout(0.1)
     show = subprocess.Popen(
         [sys.executable, "-m", "performer", "run", "--seconds", "4", "--size", "320x240",
-         "--no-vsync", "--fx", "kaleidoscope", "--fx", "decay", "--osc-port", str(osc_port),
+         "--no-vsync", "--show", str(show_file), "--osc-port", str(osc_port),
          "--oscquery-port", str(query_port), "--osc-out", f"127.0.0.1:{surface.getsockname()[1]}"],
         stderr=subprocess.PIPE, text=True, env={**os.environ},
     )

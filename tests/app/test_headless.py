@@ -46,21 +46,23 @@ def free_udp_port() -> int:
 
 def test_with_no_display_and_ndi_the_show_runs_headless_and_a_receiver_gets_it() -> None:
     name = f"performer-headless-{uuid.uuid4().hex[:8]}"
-    show = performer_run("--ndi", name, "--seconds", "40", *NO_CONTROLS)
+    show = performer_run("--ndi", name, "--output-fps", "25", "--seconds", "40", *NO_CONTROLS)
     try:
         receiver = NdiReceiver(name, timeout=60)
         try:
             frames = receiver.receive(10, timeout=60)
         finally:
             receiver.close()
-        show.send_signal(signal.SIGINT)  # Ctrl+C ends the show cleanly
+        show.send_signal(signal.SIGTERM)  # as a supervisor stops it: a clean end
         _, errors = show.communicate(timeout=60)
     finally:
         show.kill()
+    assert show.returncode == 0, errors
     assert "no display: running headless for the outputs" in errors
+    assert "ndi: " in errors and "pictures sent" in errors  # closed properly, and reported
     assert "Traceback" not in errors
     for frame in frames:
-        assert frame.size == OUTPUT and frame.rate == (30, 1)
+        assert frame.size == OUTPUT and frame.rate == (25, 1)
     face = frames[-1].pixels[..., :3].astype(float)
     assert face.mean() > 20 and face.std() > 20  # a face, not a flat or black picture
 
@@ -150,3 +152,22 @@ def test_an_output_that_raises_is_dropped_and_the_show_and_recording_go_on(
     assert failing.sent == 5
     _meta, frames = decode(path)
     assert len(frames) > 5 * 3  # the recording went on long after the failure
+
+
+def test_a_recording_file_no_codec_fits_is_one_line_before_the_show() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "performer", "run", "--record", "show.gif", *NO_CONTROLS],
+        capture_output=True, text=True, timeout=120, env=no_display_env())
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "performer: cannot tell the codec from 'show.gif': use .mp4 (H.264), .mov (HAP) or "
+        ".mkv (lossless FFV1), or name the codec")
+    assert "Traceback" not in result.stderr
+
+
+def test_with_no_display_and_no_output_one_line_says_what_to_do() -> None:
+    result = subprocess.run([sys.executable, "-m", "performer", "run", *NO_CONTROLS],
+                            capture_output=True, text=True, timeout=120, env=no_display_env())
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert "no display" in last and "performer run --ndi" in last

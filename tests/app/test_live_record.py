@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ def test_the_lossless_recording_is_the_output_picture_bit_for_bit(tmp_path: Path
     display = Display((640, 480), vsync=False, output_size=(330, 186))  # any size: FFV1
     output = RecordingOutput(tmp_path / "take.mkv")
     shown: list[np.ndarray] = []
+    indices: list[tuple[int, float]] = []
     try:
         display.capturing = True
         mailbox: Mailbox[Frame] = Mailbox()
@@ -35,19 +37,27 @@ def test_the_lossless_recording_is_the_output_picture_bit_for_bit(tmp_path: Path
         for _ in range(12):
             mailbox.post(session.engine.step())
             display.refresh(mailbox)
+            time.sleep(1 / display.refresh_hz)  # the show's pace: a picture every refresh
             picture = display.capture()
             if picture is not None:
                 output.send(picture)
                 shown.append(picture.pixels[..., :3].copy())
+                indices.append((picture.index, picture.time))
     finally:
         output.close()
         display.close()
     meta, recorded = decode(tmp_path / "take.mkv")
     assert meta["size"] == (330, 186)
-    assert len(recorded) == len(shown) == 12 - 2
+    assert len(recorded) == len(shown) == 12 - max(display.output.readback.depth - 1, 0)
     for got, want in zip(recorded, shown, strict=True):
         np.testing.assert_array_equal(got, want)
     assert len({f.tobytes() for f in recorded}) > 1  # the face moved: distinct pictures
+    # Beside the video: which engine frame (index, show time) each picture shows.
+    rows = (tmp_path / "take.mkv.frames.tsv").read_text().splitlines()
+    assert rows[0] == "picture\tframe\ttime"
+    listed = [(int(frame), float(time)) for _, frame, time in (r.split("\t") for r in rows[1:])]
+    assert [int(r.split("\t")[0]) for r in rows[1:]] == list(range(len(shown)))
+    assert listed == indices
 
 
 def test_performer_run_record_writes_the_output_picture(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ on real HTTP, the preview fed from the show's frames."""
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import socket
 import subprocess
@@ -11,7 +12,9 @@ import sys
 import time
 
 import aiohttp
+import numpy as np
 import pytest
+from PIL import Image
 
 pytestmark = pytest.mark.usefixtures("x_display")
 
@@ -56,6 +59,20 @@ def test_run_serves_the_console_and_its_preview() -> None:
         _, errors = show.communicate(timeout=60)
     assert picture[:2] == b"\xff\xd8", "a JPEG"
     assert f"console: http://127.0.0.1:{port}/" in errors
+
+
+def test_the_preview_is_the_picture_the_projector_shows() -> None:
+    """Blacked out: the window shows black, so does the preview (it is read back from the
+    output picture, after the shaders, not taken from the generator)."""
+    port = free_port()
+    show = run("--web-port", str(port), "--set", "output.blackout=1", seconds=20)
+    try:
+        picture = asyncio.run(asyncio.wait_for(first_preview(port, 60), 90))
+    finally:
+        show.terminate()
+        show.communicate(timeout=60)
+    pixels = np.asarray(Image.open(io.BytesIO(picture)).convert("RGB"))
+    assert pixels.shape[1] <= 640 and pixels.mean() < 8
 
 
 def test_a_taken_console_port_is_one_line_and_the_show_runs() -> None:

@@ -79,9 +79,10 @@ def test_without_a_file_takes_are_named_by_the_show_start(
     stage.follow(recording(frame, True))
     post_all(stage, [VideoFrame(np.zeros((48, 64, 4), np.uint8), 0, 0.0, 30.0)])
     stage.close()
-    made = list(tmp_path.iterdir())
-    assert len(made) == 1 and made[0].name.startswith("performer-")
-    assert made[0].suffix == ".mov"  # HAP's container
+    made = sorted(p.name for p in tmp_path.iterdir())
+    assert len(made) == 2 and made[0].startswith("performer-")
+    assert made[0].endswith(".mov")  # HAP's container
+    assert made[1] == made[0] + ".frames.tsv"
 
 
 def test_when_the_encoder_lags_pictures_are_dropped_counted_and_reported(

@@ -1,12 +1,14 @@
 """A live show under Xvfb, played with OSC and keys, rendered again from its show log.
 
-The projector is Xvfb's own screen: Xvfb writes its framebuffer to a file (`-fbdir`), so
-what the window showed is read from outside the show. Every picture captured while the
-show ran must be, pixel for pixel, one of the frames `render --replay` makes from the log.
+What the show put out is read two ways: its lossless recording (`--record` to FFV1), and
+Xvfb's own screen, which Xvfb writes to a file (`-fbdir`), read from outside the show.
+Every recorded frame, in order, and every picture captured from the screen must be, pixel
+for pixel, a frame of the video `render --replay` makes from the log.
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import os
 import shutil
@@ -19,6 +21,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import imageio_ffmpeg
 import numpy as np
 import pytest
 from pythonosc.udp_client import SimpleUDPClient
@@ -140,6 +143,41 @@ class LiveShow:
         return code
 
 
+def in_order(pictures: list[np.ndarray], frames: list[np.ndarray]) -> list[int | None]:
+    """For each picture, the first frame at or after the last one matched that equals it
+    (None: no such frame): a picture may repeat a frame, never go back before it."""
+    where: dict[bytes, list[int]] = {}
+    for index, frame in enumerate(frames):
+        where.setdefault(frame.tobytes(), []).append(index)
+    positions: list[int | None] = []
+    last = 0
+    for picture in pictures:
+        found = where.get(picture.tobytes(), [])
+        at = bisect.bisect_left(found, last)
+        if at == len(found):
+            positions.append(None)
+            continue
+        last = found[at]
+        positions.append(last)
+    return positions
+
+
+def decoded(video: Path) -> list[np.ndarray]:
+    """Every frame of a video file as RGB, decoded by ffmpeg."""
+    reader = imageio_ffmpeg.read_frames(str(video), pix_fmt="rgb24")
+    meta = next(reader)
+    width, height = meta["size"]
+    return [np.frombuffer(data, np.uint8).reshape(height, width, 3) for data in reader]
+
+
+def replayed_steps(log: Path) -> int:
+    show_log = ShowLog(log)
+    try:
+        return sum(1 for _ in show_log.steps())
+    finally:
+        show_log.close()
+
+
 def replayed(log: Path) -> list[np.ndarray]:
     replay = open_replay(log, None, "cpu")
     try:
@@ -155,7 +193,8 @@ def contains(frames: list[np.ndarray], picture: np.ndarray) -> bool:
 def test_a_show_played_with_osc_and_keys_replays_pixel_exact(projector: Projector,
                                                              tmp_path: Path) -> None:
     (tmp_path / "show.toml").write_text(SHOW_FILE)
-    show = LiveShow(projector, tmp_path, "--set", "drift.glide=0")
+    recording = tmp_path / "live.mkv"
+    show = LiveShow(projector, tmp_path, "--set", "drift.glide=0", "--record", str(recording))
     try:
         captures = {"start": projector.steady_picture()}
         show.osc.send_message("/performer/scene/recall", "storm")
@@ -186,7 +225,19 @@ def test_a_show_played_with_osc_and_keys_replays_pixel_exact(projector: Projecto
         "every action changed the picture"
     assert np.array_equal(captures["stored, recalled"], captures["edited"])
 
-    frames = replayed(show.log)
+    again = tmp_path / "again.mkv"
+    result = subprocess.run([sys.executable, "-m", "performer", "render", "--replay",
+                             str(show.log), "--out", str(again)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    frames = decoded(again)
+    assert len(frames) == replayed_steps(show.log), "one video frame per engine step"
+    recorded = decoded(recording)
+    assert len(recorded) > 20
+    positions = in_order(recorded, frames)
+    assert None not in positions, \
+        "every recorded frame is a frame of the replay, in the order the show made them"
+    assert len(set(positions)) > 5
     for name, picture in captures.items():
         assert contains(frames, picture), f"{name}: the projector showed a frame the replay lacks"
     stored = show.show_file.read_text()
@@ -199,7 +250,8 @@ def test_kill_9_mid_show_leaves_a_log_that_replays_up_to_the_kill(projector: Pro
     broken = tmp_path / "show.toml"  # a bad entry costs that entry only: the show runs
     broken.write_text('[[scene]]\nname = "a"\nablation.dead = "lots"\n\n'
                       '[[scene]]\nname = "b"\nablation.dead = 0.9\n')
-    show = LiveShow(projector, tmp_path, "--set", "drift.speed=0.5")
+    recording = tmp_path / "live.mkv"
+    show = LiveShow(projector, tmp_path, "--set", "drift.speed=0.5", "--record", str(recording))
     assert any(f"{broken}:3: ablation.dead: expected a number, got 'lots' (entry skipped)"
                in line for line in show.lines), show.lines
     show.osc.send_message("/performer/scene/recall", "b")
@@ -222,3 +274,29 @@ def test_kill_9_mid_show_leaves_a_log_that_replays_up_to_the_kill(projector: Pro
     recalls = [step.changes.get("scene.recall") for step in show_log.steps()]
     show_log.close()
     assert "b" in recalls, "the scene after the broken one loaded and was recalled"
+    recorded = decoded(recording)
+    assert len(recorded) > 10, "the recording plays after the kill too"
+    positions = in_order(recorded, frames)
+    cut = positions.index(None) if None in positions else len(positions)
+    assert cut > 10 and set(positions[cut:]) <= {None}, \
+        "it shows what the replay makes, up to where the log ends (the recording may go on " \
+        "a little: each keeps its own last second)"
+
+
+@pytest.mark.usefixtures("x_display")
+def test_every_run_writes_a_show_log_in_the_state_folder_and_says_where(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "performer", "run", "--seconds", "3", "--size", "160x120",
+         "--no-vsync", "--no-osc", "--no-midi"],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "XDG_STATE_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "performer" / "logs"
+    logs = list(folder.iterdir())
+    assert len(logs) == 1 and logs[0].name.startswith("show-")
+    assert f"performer: show log: {logs[0]}\n" in result.stderr
+    show_log = ShowLog(logs[0])
+    steps = list(show_log.steps())
+    show_log.close()
+    assert show_log.problem is None and len(steps) > 0
+    assert show_log.header.size == (160, 120) and show_log.header.shader == "face.frag"

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 from performer.app.status import status_text
 from performer.engine.engine import Engine
-from performer.frame import EngineFigures
+from performer.engine.slot import MEASURING
+from performer.frame import EngineFigures, ModelStatus
 
 EngineFactory = Callable[..., Engine]
 
@@ -32,3 +33,15 @@ def test_status_line_names_the_scene_on_screen(engine_factory: EngineFactory) ->
 
 def test_status_line_before_the_first_frame() -> None:
     assert "waiting for the first frame" in status_text(None, 60.0)
+
+
+def test_status_line_names_the_model_its_memory_and_what_is_still_measured(
+        engine_factory: EngineFactory) -> None:
+    frame = engine_factory().step()
+    assert f"model dcgan_faces {frame.model.memory_mb:.0f} MB" in status_text(frame, 60.0)
+    assert "statistics" not in status_text(frame, 60.0)  # the shipped ones: ready
+    waiting = dataclasses.replace(frame, model=ModelStatus(
+        "mine", 12.0, MEASURING, "theirs is loading; mine stays until it is ready"))
+    text = status_text(waiting, 60.0)
+    assert f"model mine 12 MB statistics {MEASURING}" in text
+    assert text.endswith(" | theirs is loading; mine stays until it is ready")

@@ -170,7 +170,7 @@ def test_store_into_an_empty_slot_takes_every_storable_value_and_shows_that_scen
     stored = show.director.book.get("scene 1")
     assert stored is not None and show.director.stored == [stored]
     assert stored.values["ablation.dead"] == 0.4 and stored.values["drift.seed"] == 3
-    assert not {"scene.recall", "tempo.bpm", "midi.learn", "output.fullscreen",
+    assert not {"scene.recall", "tempo.bpm", "midi.learn", "output.fullscreen", "output.record",
                 "ablation.reset"} & stored.values.keys()
     assert after["scene.store"] == SCENE_NONE and after["scene.recall"] == "scene 1"
     show.registry.set("scene.store", "scene 1")  # the same slot again stores again

@@ -42,6 +42,9 @@ def session(checkpoint: Path) -> Iterator[Session]:
         patch.setattr(stats, "MEASURE_FLOATS", 1 << 24)
         opened = open_session(str(checkpoint), "cpu", FixedClock(30.0))
         assert isinstance(opened.model, StyleGAN3Generator)
+        assert opened.settle(600.0)  # measured in the background (small budget), and cached
+        assert opened.model.weights_path is not None
+        opened.stats = stats.cached_stats(opened.model.weights_path)
         yield opened
 
 

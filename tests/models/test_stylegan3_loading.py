@@ -184,3 +184,24 @@ def test_a_stylegan3_pickle_is_told_apart_from_stylegan2(tmp_path: Path) -> None
     sg2.write_nvlabs_pickle(path)
     assert read_nvlabs_pickle(path).family == "stylegan2"
     assert pickle.DEFAULT_PROTOCOL >= 2
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    # plausible but not what the file holds: compared on the meta device, nothing allocated
+    ({"img_resolution": 4096, "channel_base": 1 << 22, "channel_max": 8192},
+     "weights do not fit a StyleGAN3 generator with config T, 4096 px"),
+    # absurd: refused by the config before any shape is built
+    ({"num_layers": 10**6}, "num_layers 1000000 is outside 1..64"),
+    ({"channel_max": 10**9}, "channel_max 1000000000 is outside 1..8192"),
+])
+def test_recorded_arguments_the_weights_do_not_back_are_refused(
+        tmp_path: Path, changes: dict[str, int], expected: str) -> None:
+    path = tmp_path / "stylegan3-claims.pkl"
+    with sg2.stand_in_modules():
+        network = fixtures.stylegan3_network(fixtures.reference("t"))
+        network._init_kwargs.update(changes)
+        sg2._dump(path, {"G_ema": network})
+    with pytest.raises(ModelError) as refused:
+        load_model(str(path), CPU)
+    message = str(refused.value)
+    assert expected in message and str(path) in message and "\n" not in message

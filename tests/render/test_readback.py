@@ -3,11 +3,13 @@ picture: drawn at the output size, presented letterboxed, read back exactly."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
-from performer.render.output_target import letterbox
-from performer.render.readback import DEPTH, Readback
+from performer.render.output_target import Pacer, letterbox
+from performer.render.readback import DEPTH, Readback, depth_for
 
 SIZE = (64, 48)
 
@@ -39,15 +41,17 @@ def test_the_ring_hands_back_each_picture_depth_minus_one_refreshes_late(offscre
     readback.release()
 
 
-def test_every_byte_comes_back_exactly_top_row_first(offscreen) -> None:
+@pytest.mark.parametrize("depth", [0, 1, DEPTH])
+def test_every_byte_comes_back_exactly_top_row_first(offscreen, depth) -> None:
     target = offscreen(SIZE)
     rng = np.random.default_rng(3)
     image = rng.integers(0, 256, (SIZE[1], SIZE[0], 4), dtype=np.uint8)  # row 0 at the top
     texture = target.ctx.texture(SIZE, 4, np.ascontiguousarray(image[::-1]).tobytes())
     fbo = target.ctx.framebuffer(color_attachments=[texture])
-    readback = Readback(target.ctx, SIZE, depth=1)
-    picture = readback.push(fbo, 0, 0.0, 30.0)
-    assert picture is not None
+    readback = Readback(target.ctx, SIZE, depth)
+    pushed = [readback.push(fbo, index, 0.0, 30.0) for index in range(max(depth, 1))]
+    picture = pushed[-1]
+    assert picture is not None and picture.index == 0
     np.testing.assert_array_equal(picture.pixels, image)
     assert not picture.pixels.flags.writeable  # shared by every output: read-only
     readback.release()
@@ -62,3 +66,40 @@ def test_every_byte_comes_back_exactly_top_row_first(offscreen) -> None:
 def test_letterbox_keeps_the_aspect_and_centres(picture, screen, rect) -> None:
     got = letterbox(picture, screen)
     assert (got.x, got.y, got.w, got.h) == rect
+
+
+@pytest.mark.parametrize(("renderer", "depth"), [
+    ("llvmpipe (LLVM 15.0.6, 256 bits)", 0),
+    ("NVIDIA H200/PCIe/SSE2", DEPTH),
+    ("AMD Radeon RX 7900 XTX (radeonsi, navi31, LLVM 15.0.6, DRM 3.54)", DEPTH),
+    ("Apple M2", DEPTH),
+])
+def test_a_software_renderer_reads_directly_a_gpu_through_the_ring(renderer, depth) -> None:
+    assert depth_for(SimpleNamespace(info={"GL_RENDERER": renderer})) == depth
+
+
+def test_a_direct_read_has_no_delay(offscreen) -> None:
+    target = offscreen(SIZE)
+    readback = Readback(target.ctx, SIZE, 0)
+    paint(target, 70)
+    picture = readback.push(target.fbo, 5, 0.5, 30.0)  # no delay
+    assert picture is not None and picture.index == 5 and (picture.pixels[1:, :, 0] == 70).all()
+    readback.release()
+
+
+@pytest.mark.parametrize(("fps", "refresh_hz", "ticks", "handed"), [
+    (60.0, 60.0, 60, 60),  # every refresh
+    (20.0, 60.0, 60, 20),  # every third
+    (25.0, 60.0, 120, 50),  # 25 a second out of 60, evenly
+    (120.0, 60.0, 60, 60),  # never more than the refreshes
+])
+def test_the_pacer_hands_on_fps_pictures_a_second(fps, refresh_hz, ticks, handed) -> None:
+    pacer = Pacer(fps, refresh_hz)
+    due = [pacer.due(tick / refresh_hz) for tick in range(ticks)]
+    assert sum(due) == handed and due[0]
+    assert pacer.fps == min(fps, refresh_hz)
+
+
+def test_refreshes_slower_than_the_rate_all_hand_on_a_picture() -> None:
+    pacer = Pacer(30.0, 60.0)
+    assert all(pacer.due(tick * 0.1) for tick in range(20))  # a slow machine: 10 refreshes/s

@@ -139,3 +139,29 @@ def test_a_failed_save_leaves_the_old_file_whole(tmp_path: Path,
         show.store(Scene("opening", {"ablation.dead": 0.7}))
     assert path.read_text() == SHOW
     assert list(tmp_path.iterdir()) == [path]
+
+
+def test_a_store_after_the_file_was_edited_during_the_show_keeps_the_edit(tmp_path: Path) -> None:
+    path = tmp_path / "show.toml"
+    path.write_text(SHOW)
+    show = ShowFile.load(path)
+    path.write_text(SHOW + '\n[[scene]]\nname = "written meanwhile"  # by hand\n')
+    show.store(Scene("opening", {"ablation.dead": 0.3}))
+    text = path.read_text()
+    assert 'name = "written meanwhile"  # by hand' in text and "ablation.dead = 0.3" in text
+    path.write_text("[[scene\n")  # broken by hand: never overwritten
+    with pytest.raises(ShowFileError, match="edited during the show"):
+        show.store(Scene("opening", {"ablation.dead": 0.4}))
+    assert path.read_text() == "[[scene\n"
+
+
+def test_an_fx_table_chooses_the_effect_chain(tmp_path: Path) -> None:
+    path = tmp_path / "show.toml"
+    show = ShowFile.parse('[fx]\nchain = ["kaleidoscope", "decay"]\n\n[[scene]]\nname = "a"\n'
+                          "fx.2.mix = 0.5\n", path)
+    assert show.errors == []
+    assert show.fx_chain == ["kaleidoscope", "decay"]
+    assert ShowFile.parse('[[scene]]\nname = "a"\n', path).fx_chain is None
+    broken = ShowFile.parse('# effects\n[fx]\nchain = "decay"\n', path)
+    assert broken.fx_chain is None
+    assert broken.errors == [f'{path}:2: write the effects as [fx] chain = ["decay", "grain"]']

@@ -65,7 +65,7 @@ class TapClock:
 def header_for(registry: Registry, model: AblatableGenerator) -> object:
     assert model.weights_path is not None
     return new_header(registry, model.name, model.weights_path, file_sha256(model.weights_path),
-                      (64, 64), {s.name: s.values for s in SCENES})
+                      (64, 64), "face.frag", None, {s.name: s.values for s in SCENES})
 
 
 def live_show(builtin: tuple[AblatableGenerator, ModelStats], path: Path,

@@ -13,7 +13,7 @@ import errno
 import logging
 import socket
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -110,10 +110,6 @@ class HttpServer:
         # RuntimeError: the loop closed in between (the server is stopping).
         with contextlib.suppress(RuntimeError):
             self.loop.call_soon_threadsafe(callback, *args)
-
-    def run(self, coroutine: Coroutine[Any, Any, Any], timeout: float = 5.0) -> Any:
-        """Run a coroutine on the server's loop and wait for its result (not on the loop)."""
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
     def stop(self) -> None:
         if self._thread.is_alive():

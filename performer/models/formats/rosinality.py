@@ -64,7 +64,9 @@ def read_rosinality(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]
             # protocol before failing; the error below says it in one line.
             warnings.filterwarnings("ignore", message=".*pickle protocol", category=UserWarning)
             checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as err:
+    except pickle.UnpicklingError as err:
+        raise ModelError(_refusal(path, err)) from None
+    except (RuntimeError, EOFError, OSError, ValueError) as err:
         raise ModelError(f"{path}: not a readable PyTorch checkpoint ({_first_line(err)})"
                          ) from err
     if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("g_ema"), dict):
@@ -88,6 +90,32 @@ def read_rosinality(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]
     if isinstance(lr_mlp, (int, float)):
         init_kwargs["mapping_kwargs"]["lr_multiplier"] = float(lr_mlp)
     return init_kwargs, tensors
+
+
+_GLOBAL = re.compile(r"GLOBAL\s+([\w.]+)")
+_TERMINAL_CODES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _refusal(path: Path, error: pickle.UnpicklingError) -> str:
+    """torch's weights-only refusal as one line naming the file and what it refused.
+
+    torch's own text suggests loading without the protection and (for the legacy format)
+    carries terminal colour codes; neither belongs in performer's message.
+    """
+    text = _TERMINAL_CODES.sub("", str(error))
+    found = _GLOBAL.search(text)
+    if found is None:
+        return f"{path}: not a readable PyTorch checkpoint ({_torch_reason(text)})"
+    return (f"refused global '{found.group(1)}' in {path}: a rosinality checkpoint needs "
+            "only tensors and plain data, and performer never runs code from a model file")
+
+
+def _torch_reason(text: str) -> str:
+    """The reason in torch's weights-only message, without its advice paragraphs."""
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    reasons = [p for p in paragraphs
+               if not p.startswith(("Weights only load failed", "Check the documentation"))]
+    return _first_line(ValueError(reasons[0] if reasons else "rejected in weights-only mode"))
 
 
 def _first_line(error: Exception) -> str:

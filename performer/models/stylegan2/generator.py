@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from performer.models.base import AblatableGenerator, ModelControls, one_hot
+from performer.models.base import AblatableGenerator, DirectionBasis, ModelControls, one_hot
 from performer.models.stylegan2.config import StyleGAN2Config
 from performer.models.stylegan2.mapping import MappingNetwork
 from performer.models.stylegan2.params import StyleGAN2Controls, stylegan2_params
@@ -61,6 +61,11 @@ class StyleGAN2Generator(AblatableGenerator):
         self.synthesis.set_device(device)
         self._noise_generator = torch.Generator(device=device)
         return self
+
+    def direction_basis(self) -> DirectionBasis:
+        """Every synthesis conv's style affine, stacked: (all conv inputs, w_dim), in W."""
+        weights = [layer.affine.scaled_weight_t.t() for layer in self.synthesis.layers]
+        return DirectionBasis(torch.cat(weights), "w")
 
     # --- the performer's controls ------------------------------------------------------
     def extra_params(self) -> list[Param]:

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from performer.models.base import AblatableGenerator, ModelControls, one_hot
+from performer.models.base import AblatableGenerator, DirectionBasis, ModelControls, one_hot
 from performer.models.stylegan3.config import StyleGAN3Config
 from performer.models.stylegan3.mapping import MappingNetwork
 from performer.models.stylegan3.params import StyleGAN3Controls, stylegan3_params
@@ -56,6 +56,12 @@ class StyleGAN3Generator(AblatableGenerator):
         self.to(device)
         self.synthesis.set_device(device)
         return self
+
+    def direction_basis(self) -> DirectionBasis:
+        """Every synthesis layer's style affine, stacked: (all layer inputs, w_dim), in W
+        (the input's transform affine moves the picture, not the face, so it is left out)."""
+        weights = [layer.affine.scaled_weight_t.t() for layer in self.synthesis.layers]
+        return DirectionBasis(torch.cat(weights), "w")
 
     # --- the performer's controls ------------------------------------------------------
     def extra_params(self) -> list[Param]:

@@ -90,7 +90,15 @@ class FxChain:
                 continue
             assert slot.effect is not None
             inputs = uniform_values(slot.number, slot.effect.doc, frame.values, fired)
-            out = slot.effect.render(current, size, clock, inputs, show)
+            try:
+                out = slot.effect.render(current, size, clock, inputs, show)
+            except (ShaderError, moderngl.Error) as err:  # a mistyped uniform, no memory...
+                where = "" if isinstance(err, ShaderError) else f"{slot.file.shown}: "
+                log.error("%s%s (effect %d left out until it is reloaded)",
+                          where, " ".join(str(err).split()), slot.number)
+                slot.effect.release()
+                slot.effect = None
+                continue
             mix = float(frame.values.get(f"{slot.prefix}.mix", 1.0))
             current = out if mix >= 1.0 else self._mix(current, out, mix, size)
         return current

@@ -43,14 +43,20 @@ def evaluate(expression: str, variables: Mapping[str, float]) -> float:
         raise ExpressionError(f"{expression!r}: {err}") from err
 
 
+SIZE_LIMIT = 4  # a pass may be at most this many times the output's side
+
+
 def pass_size(expression: str | None, default: int, variables: Mapping[str, float]) -> int:
-    """A buffer side in pixels: the expression's value (at least 1), or `default`."""
+    """A buffer side in pixels: the expression's value, or `default` (the output's side).
+
+    Kept between 1 and SIZE_LIMIT times the output's side, so a runaway expression cannot
+    ask the GPU for gigabytes in the middle of a show."""
     if expression is None or not expression.strip():
         return default
     value = evaluate(expression, variables)
     if not math.isfinite(value):
         raise ExpressionError(f"{expression!r} is not finite")
-    return max(1, min(16384, int(value)))
+    return max(1, min(SIZE_LIMIT * default, int(value)))
 
 
 def _eval(node: ast.AST, variables: Mapping[str, float], text: str) -> float:

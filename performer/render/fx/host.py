@@ -10,6 +10,7 @@ ask for, evaluated once per frame, and remade when it changes.
 from __future__ import annotations
 
 import logging
+import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,8 +178,14 @@ class Effect:
 
     def _set(self, name: str, value: object) -> None:
         uniform = self.uniforms.get(name)
-        if uniform is not None:
+        if uniform is None:
+            return
+        try:
             uniform.value = value
+        except (TypeError, ValueError, struct.error, moderngl.Error) as err:
+            # e.g. a show-state uniform declared with another type than performer sets
+            raise ShaderError(f"uniform {name} cannot take {value!r} (declared with another "
+                              f"type?)", self.source.file.shown) from err
 
     def buffer_texture(self, name: str) -> moderngl.Texture:
         """The latest picture in pass target `name` (for tests and diagnostics)."""

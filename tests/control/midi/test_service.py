@@ -404,10 +404,11 @@ def test_run_options_start_the_midi_service_beside_the_window(
     monkeypatch.setenv("MIDO_BACKEND", jack)
     registry = registry_factory()
     show = Show(registry)
-    off = build_parser().parse_args(["run", "--no-midi", "--no-osc"])
+    off = build_parser().parse_args(["run", "--no-midi", "--no-osc", "--no-web"])
     assert start_services(off, show) == []
     args = build_parser().parse_args(
-        ["run", "--no-osc", "--midi", "wired knobs", "--midi-mapping", str(tmp_path / "mine.toml")])
+        ["run", "--no-osc", "--no-web", "--midi", "wired knobs", "--midi-mapping",
+         str(tmp_path / "mine.toml")])
     with Controller("Wired Knobs 1") as knobs:
         services = start_services(args, show)
         try:

@@ -4,6 +4,7 @@ LISTEN, IGNORE, PATH_CHANGED, values both ways, and refusals that leave the show
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Iterator
 
 import aiohttp
@@ -221,6 +222,28 @@ def test_a_burst_of_changes_arrives_coalesced_ending_on_the_newest(web: WebServi
             registry.set("ablation.dead", i / 1000, "engine")
         await client.read_until(lambda c: c.last(DEAD) == pytest.approx(1.0))
         assert len([a for a, _ in client.values if a == DEAD]) < 100
+        await client.close()
+
+    asyncio.run(run())
+
+
+def test_a_malformed_websocket_frame_closes_that_connection_only(web: WebService) -> None:
+    """Bytes that are not a WebSocket frame at all (no mask, reserved opcode)."""
+    with socket.create_connection(("127.0.0.1", web.server.port), timeout=10) as raw:
+        raw.sendall(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                    b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    b"Sec-WebSocket-Version: 13\r\n\r\n")
+        assert raw.recv(4096).startswith(b"HTTP/1.1 101")
+        raw.sendall(b"\xf3\x05hello" * 4)  # RSV bits set, opcode 3 (reserved), unmasked
+        closed = b""
+        while chunk := raw.recv(4096):  # the server ends it (a close frame, then EOF)
+            closed += chunk
+        assert closed[:1] == b"\x88"  # a close frame
+
+    async def run() -> None:
+        client = await Client.open(url(web))
+        await client.command("LISTEN", DEAD)
+        await client.read_until(lambda c: c.last(DEAD) is not None)
         await client.close()
 
     asyncio.run(run())

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from performer.app.cli import build_parser
-from performer.app.offline import configure
+from performer.app.offline import DEFAULT_SECONDS, configure
 from performer.engine.clock import FixedClock
 from performer.engine.session import open_session
 from performer.render.fx.setup import DEFAULT_CHAIN, resolve_chain
@@ -24,8 +24,9 @@ def contact_sheet() -> list[np.ndarray]:
     args = build_parser().parse_args(["render", "--fps", str(FPS)])
     assert args.fx is None and DEFAULT_CHAIN == ("decay",)
     files, params = resolve_chain(args.fx)
-    session = open_session(None, "cpu", FixedClock(FPS), params)
-    frames = int(args.seconds * FPS)
+    session = open_session(None, "cpu", FixedClock(FPS), extra=params)
+    assert args.seconds is None  # the default length, as `performer render` takes it
+    frames = int(DEFAULT_SECONDS * FPS)
     configure(session.registry, args, "all", session.engine.ablation.target_size("all"), frames)
     keep = {min(s * FPS, frames - 1) for s in SHEET_S}
     sheet = []

@@ -296,3 +296,22 @@ def test_vidvox_filters_compile_and_render(path: Path, offscreen: MakeTarget) ->
                             uniform_values(1, source.doc, Snapshot({})), {})
     assert out.width > 0
     effect.release()
+
+
+def test_an_effect_failing_while_drawing_is_left_out_with_one_line(
+        tmp_path: Path, offscreen: MakeTarget, caplog: pytest.LogCaptureFixture) -> None:
+    ctx = offscreen((8, 8)).ctx
+    mistyped = write(tmp_path, "mistyped.fs", INVERT.replace(
+        "void main() {", "uniform vec3 performer_seed;\nvoid main() {").replace(
+        "1.0 - c.rgb", "1.0 - c.rgb + performer_seed"))
+    chain = FxChain(ctx, ShaderLibrary(ctx), [mistyped, write(tmp_path, "invert.fs", INVERT)])
+    assert chain.errors == []
+    source = solid(ctx, (8, 8), (40, 120, 200, 255))
+    with caplog.at_level(logging.ERROR):
+        for index in range(3):
+            picture = chain.render(source, (8, 8), frame(index=index), 0.0)
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(lines) == 1 and lines[0].startswith("mistyped.fs: uniform performer_seed")
+    assert rgba(picture)[0, 0, 0] == pytest.approx(215 / 255, abs=1 / 255), "the rest runs"
+    assert chain.reload() == [] and chain.slots[0].effect is not None, "S brings it back"
+    chain.release()

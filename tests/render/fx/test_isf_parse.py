@@ -85,11 +85,12 @@ def test_a_broken_header_is_one_line_that_names_file_and_line(text: str, where: 
 
 def test_size_expressions() -> None:
     variables = {"WIDTH": 1920.0, "HEIGHT": 1080.0, "blur": 3.0}
-    assert pass_size("floor($WIDTH/2.0)", 7, variables) == 960
-    assert pass_size("$HEIGHT / ($blur + 1)", 7, variables) == 270
-    assert pass_size("max(1, $WIDTH*0.0001)", 7, variables) == 1
-    assert pass_size("2^3", 7, variables) == 8
+    assert pass_size("floor($WIDTH/2.0)", 1920, variables) == 960
+    assert pass_size("$HEIGHT / ($blur + 1)", 1080, variables) == 270
+    assert pass_size("max(1, $WIDTH*0.0001)", 1920, variables) == 1
+    assert pass_size("2^3", 1920, variables) == 8
     assert pass_size(None, 7, variables) == 7
+    assert pass_size("$WIDTH * 1000", 1920, variables) == 4 * 1920, "a runaway size is capped"
     for bad in ("__import__('os')", "$nope", "$WIDTH.real", "[1]", "1 if 1 else 2"):
         with pytest.raises(ExpressionError):
             evaluate(bad, variables)

@@ -6,6 +6,7 @@
                   learnMode: false, ready: false };
   window.performerConsole = state;  // what tests and curious people can read
   const HOLD_MS = 300;  // after a local move, feedback for that control waits this long
+  const BUTTON_CHOICES = 20;  // longer choice lists (MIDI learn's) are a drop-down
   const $ = (id) => document.getElementById(id);
 
   // Token in the address: it is now a same-site cookie, so take it out of the address bar.
@@ -63,6 +64,30 @@
       });
       row.append(input);
       c.show = (v) => input.setAttribute("aria-pressed", String(v >= 0.5));
+    } else if (p.kind === "choice" && p.choices.length <= BUTTON_CHOICES) {
+      // A short list (layers, death orders, scenes): one button each, one tap away.
+      input = document.createElement("div");
+      input.className = "choices";
+      input.setAttribute("role", "group");
+      input.setAttribute("aria-label", p.label);
+      const buttons = p.choices.map((choice, i) => {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.textContent = choice;
+        b.setAttribute("aria-pressed", "false");
+        b.addEventListener("click", () => {
+          c.heldUntil = performance.now() + HOLD_MS;
+          c.show(i + 1);
+          send(p.address, i + 1, "i");
+        });
+        input.append(b);
+        return b;
+      });
+      row.append(name, out, input);
+      c.show = (v) => {
+        buttons.forEach((b, i) => b.setAttribute("aria-pressed", String(i + 1 === v)));
+        out.textContent = p.choices[v - 1] ?? "";
+      };
     } else if (p.kind === "choice") {
       input = document.createElement("select");
       p.choices.forEach((choice, i) => input.add(new Option(choice, String(i + 1))));
