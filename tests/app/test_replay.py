@@ -80,17 +80,19 @@ class Projector:
         rows = data[start:start + bytes_per_line * height].reshape(height, bytes_per_line)
         return np.ascontiguousarray(rows[:, : width * 4].reshape(height, width, 4)[..., 2::-1])
 
-    def steady_picture(self) -> np.ndarray:
-        """A picture that stayed the same for a moment (the show is between changes)."""
+    def steady_picture(self, unlike: np.ndarray | None = None) -> np.ndarray:
+        """A picture that stayed the same for a moment (the show is between changes), and
+        differs from `unlike` (the picture before the change waited for)."""
         last = self.picture()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             time.sleep(0.4)
             now = self.picture()
-            if np.array_equal(now, last) and now.any():
+            changed = unlike is None or not np.array_equal(now, unlike)
+            if np.array_equal(now, last) and now.any() and changed:
                 return now
             last = now
-        pytest.fail("the picture never settled")
+        pytest.fail("the picture never changed and settled")
 
     def keys(self, *keys: str) -> None:
         subprocess.run(["xdotool", "mousemove", "5", "5", "key", "--delay", "50", *keys],
@@ -199,22 +201,22 @@ def test_a_show_played_with_osc_and_keys_replays_pixel_exact(projector: Projecto
         captures = {"start": projector.steady_picture()}
         show.osc.send_message("/performer/scene/recall", "storm")
         time.sleep(0.5)
-        captures["storm by OSC"] = projector.steady_picture()
+        captures["storm by OSC"] = projector.steady_picture(captures["start"])
         projector.keys("1")  # the first scene, calm
         time.sleep(0.5)
-        captures["calm by key"] = projector.steady_picture()
+        captures["calm by key"] = projector.steady_picture(captures["storm by OSC"])
         show.osc.send_message("/performer/raw/ablation/dead", 0.35)
         projector.keys("m")  # the neural memory map
         time.sleep(0.5)
-        captures["edited"] = projector.steady_picture()
+        captures["edited"] = projector.steady_picture(captures["calm by key"])
         projector.keys("shift+3")  # store it into the third slot
         time.sleep(0.5)
         projector.keys("2")
         time.sleep(0.5)
-        captures["storm by key"] = projector.steady_picture()
+        captures["storm by key"] = projector.steady_picture(captures["edited"])
         show.osc.send_message("/performer/scene/recall", 3)  # the stored one, by number
         time.sleep(0.5)
-        captures["stored, recalled"] = projector.steady_picture()
+        captures["stored, recalled"] = projector.steady_picture(captures["storm by key"])
         projector.keys("q")
         assert show.finish() == 0, "".join(show.lines)
     finally:

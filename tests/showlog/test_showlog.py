@@ -147,7 +147,7 @@ def test_a_log_is_readable_within_a_second_while_the_show_runs(
 def test_a_truncated_log_replays_up_to_where_it_ends(
         fresh: tuple[AblatableGenerator, ModelStats], tmp_path: Path) -> None:
     path = tmp_path / "show.jsonl.gz"
-    _, writer = live_show(fresh, path)
+    _, writer = live_show(fresh, path, flush_s=0.0)  # a flush per step, as a slow show has
     writer.close()
     data = path.read_bytes()
     path.write_bytes(data[:-100])  # the end cut off (the header, every parameter, is most)
