@@ -3,7 +3,7 @@
 "use strict";
 (() => {
   const state = { controls: new Map(), ws: null, pictures: 0, values: 0, learning: "off",
-                  learnMode: false, ready: false };
+                  learnMode: false, ready: false, awaiting: new Set() };
   window.performerConsole = state;  // what tests and curious people can read
   const HOLD_MS = 300;  // after a local move, feedback for that control waits this long
   const BUTTON_CHOICES = 20;  // longer choice lists (MIDI learn's) are a drop-down
@@ -145,6 +145,7 @@
   // A value from the show. While the control is in a person's hand, it waits.
   function received(address, value) {
     state.values++;
+    if (state.awaiting.delete(address) && state.awaiting.size === 0) state.ready = true;
     if (address === "/performer/raw/midi/learn") { showLearning(String(value)); return; }
     const c = state.byAddress.get(address);
     if (!c) return;
@@ -178,10 +179,10 @@
       state.ws = ws;
       $("link").textContent = "live";
       $("link").classList.add("up");
-      for (const c of state.controls.values())
-        if (c.listen) ws.send(JSON.stringify({ COMMAND: "LISTEN", DATA: c.listen }));
-      ws.send(JSON.stringify({ COMMAND: "LISTEN", DATA: "/performer/raw/midi/learn" }));
-      state.ready = true;
+      // Ready once every control shows the show's value (LISTEN answers with it).
+      state.awaiting = new Set(["/performer/raw/midi/learn"]);
+      for (const c of state.controls.values()) if (c.listen) state.awaiting.add(c.listen);
+      for (const path of state.awaiting) ws.send(JSON.stringify({ COMMAND: "LISTEN", DATA: path }));
     };
     ws.onmessage = (event) => {
       if (typeof event.data === "string") {
