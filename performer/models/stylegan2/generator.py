@@ -16,7 +16,7 @@ from torch import Tensor, nn
 
 from performer.models.base import AblatableGenerator, DirectionBasis, ModelControls, one_hot
 from performer.models.stylegan2.config import StyleGAN2Config
-from performer.models.stylegan2.mapping import MappingNetwork
+from performer.models.stylegan2.mapping import MappingNetwork, MappingShape
 from performer.models.stylegan2.params import StyleGAN2Controls, stylegan2_params
 from performer.models.stylegan2.synthesis import SynthesisNetwork
 from performer.params import Param, Value
@@ -33,7 +33,7 @@ class StyleGAN2Generator(AblatableGenerator):
         self.w_dim = config.w_dim
         self.resolution = config.img_resolution
         self.class_count = config.c_dim
-        self.mapping = MappingNetwork(config)
+        self.mapping = MappingNetwork(MappingShape.of(config))
         self.synthesis = SynthesisNetwork(config)
         self.masks = nn.ModuleList(layer.mask for layer in self.synthesis.layers)
         self.register_buffer("psi", torch.ones(()), persistent=False)  # truncation psi

@@ -17,8 +17,9 @@ import torch
 from torch import Tensor, nn
 
 from performer.models.base import AblatableGenerator, DirectionBasis, ModelControls, one_hot
+from performer.models.stylegan2.mapping import MappingNetwork
 from performer.models.stylegan3.config import StyleGAN3Config
-from performer.models.stylegan3.mapping import MappingNetwork
+from performer.models.stylegan3.mapping import mapping_shape
 from performer.models.stylegan3.params import StyleGAN3Controls, stylegan3_params
 from performer.models.stylegan3.synthesis import SynthesisNetwork
 from performer.params import Param, Value
@@ -35,7 +36,7 @@ class StyleGAN3Generator(AblatableGenerator):
         self.w_dim = config.w_dim
         self.resolution = config.img_resolution
         self.class_count = config.c_dim
-        self.mapping = MappingNetwork(config)
+        self.mapping = MappingNetwork(mapping_shape(config))
         self.synthesis = SynthesisNetwork(config)
         self.masks = nn.ModuleList(layer.mask for layer in self.synthesis.layers)
         self.register_buffer("psi", torch.ones(()), persistent=False)  # truncation psi
