@@ -10,34 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
 import torch
-from torch import Tensor, nn
+from torch import nn
 
-from performer.models.base import AblatableGenerator, DirectionBasis, ModelControls, one_hot
+from performer.models.base import DirectionBasis, ModelControls, one_hot
 from performer.models.stylegan2.config import StyleGAN2Config
-from performer.models.stylegan2.mapping import MappingNetwork, MappingShape
+from performer.models.stylegan2.mapping import MappingShape
 from performer.models.stylegan2.params import StyleGAN2Controls, stylegan2_params
 from performer.models.stylegan2.synthesis import SynthesisNetwork
+from performer.models.stylegan2.w_space import WSpaceGenerator
 from performer.params import Param, Value
 
 
-class StyleGAN2Generator(AblatableGenerator):
-    psi: Tensor
-    label: Tensor
-
+class StyleGAN2Generator(WSpaceGenerator[SynthesisNetwork]):
     def __init__(self, config: StyleGAN2Config) -> None:
-        super().__init__()
+        super().__init__(MappingShape.of(config), config.img_resolution)
         self.config = config
-        self.latent_size = config.z_dim
-        self.w_dim = config.w_dim
-        self.resolution = config.img_resolution
-        self.class_count = config.c_dim
-        self.mapping = MappingNetwork(MappingShape.of(config))
         self.synthesis = SynthesisNetwork(config)
         self.masks = nn.ModuleList(layer.mask for layer in self.synthesis.layers)
-        self.register_buffer("psi", torch.ones(()), persistent=False)  # truncation psi
-        self.register_buffer("label", torch.zeros(1, config.c_dim), persistent=False)
         self.noise_level = 1.0
         self.random_noise = False
         self._noise_generator: torch.Generator | None = None
@@ -86,9 +76,6 @@ class StyleGAN2Generator(AblatableGenerator):
         if self.random_noise:
             self.reseed_noise(frame)
 
-    def set_truncation(self, psi: float) -> None:
-        self.psi.fill_(psi)
-
     def set_noise(self, level: float, random: bool) -> None:
         self.noise_level, self.random_noise = level, random
         self.synthesis.set_noise(level, random, self._noise_generator)
@@ -99,24 +86,4 @@ class StyleGAN2Generator(AblatableGenerator):
             self._noise_generator.manual_seed(seed)
             self.synthesis.refresh_noise(True, self._noise_generator)
 
-    def set_class_weights(self, weights: np.ndarray) -> None:
-        self.label.copy_(torch.from_numpy(np.asarray(weights, dtype=np.float32)[None]))
-
     # --- forward ----------------------------------------------------------------------
-    def map(self, z: Tensor) -> Tensor:
-        """z (N, z_dim) -> w (N, w_dim), untruncated, for the current class."""
-        return self.mapping(z, self.label.expand(z.shape[0], -1))
-
-    def w_center(self) -> Tensor:
-        """The average w (the face truncation pulls towards): (w_dim,)."""
-        return self.mapping.w_avg
-
-    def truncate(self, w: Tensor) -> Tensor:
-        return torch.lerp(self.mapping.w_avg, w, self.psi)
-
-    def synthesize(self, z: Tensor) -> Tensor:
-        return self.synthesis(self.truncate(self.map(z)))
-
-    def synthesize_w(self, w: Tensor) -> Tensor:
-        """Untruncated w (N, w_dim) -> image (N, C, R, R): the W-space entry point."""
-        return self.synthesis(self.truncate(w))

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
 import torch
-from torch import Tensor, nn
+from torch import nn
 
-from performer.models.base import AblatableGenerator, DirectionBasis, ModelControls, one_hot
-from performer.models.stylegan2.mapping import MappingNetwork
+from performer.models.base import DirectionBasis, ModelControls, one_hot
+from performer.models.stylegan2.w_space import WSpaceGenerator
 from performer.models.stylegan3.config import StyleGAN3Config
 from performer.models.stylegan3.mapping import mapping_shape
 from performer.models.stylegan3.params import StyleGAN3Controls, stylegan3_params
@@ -25,22 +24,12 @@ from performer.models.stylegan3.synthesis import SynthesisNetwork
 from performer.params import Param, Value
 
 
-class StyleGAN3Generator(AblatableGenerator):
-    psi: Tensor
-    label: Tensor
-
+class StyleGAN3Generator(WSpaceGenerator[SynthesisNetwork]):
     def __init__(self, config: StyleGAN3Config) -> None:
-        super().__init__()
+        super().__init__(mapping_shape(config), config.img_resolution)
         self.config = config
-        self.latent_size = config.z_dim
-        self.w_dim = config.w_dim
-        self.resolution = config.img_resolution
-        self.class_count = config.c_dim
-        self.mapping = MappingNetwork(mapping_shape(config))
         self.synthesis = SynthesisNetwork(config)
         self.masks = nn.ModuleList(layer.mask for layer in self.synthesis.layers)
-        self.register_buffer("psi", torch.ones(()), persistent=False)  # truncation psi
-        self.register_buffer("label", torch.zeros(1, config.c_dim), persistent=False)
         self._applied: StyleGAN3Controls | None = None
 
     # --- after loading --------------------------------------------------------------
@@ -82,32 +71,9 @@ class StyleGAN3Generator(AblatableGenerator):
                                          previous.rotate):
             self.set_transform(*moved)
 
-    def set_truncation(self, psi: float) -> None:
-        self.psi.fill_(psi)
-
     def set_transform(self, translate_x: float, translate_y: float, degrees: float) -> None:
         """Pan (image widths) and spin (degrees) the picture, on top of the checkpoint's own
         input transform."""
         self.synthesis.input.set_user_transform(translate_x, translate_y, degrees)
 
-    def set_class_weights(self, weights: np.ndarray) -> None:
-        self.label.copy_(torch.from_numpy(np.asarray(weights, dtype=np.float32)[None]))
-
     # --- forward ----------------------------------------------------------------------
-    def map(self, z: Tensor) -> Tensor:
-        """z (N, z_dim) -> w (N, w_dim), untruncated, for the current class."""
-        return self.mapping(z, self.label.expand(z.shape[0], -1))
-
-    def w_center(self) -> Tensor:
-        """The average w (the face truncation pulls towards): (w_dim,)."""
-        return self.mapping.w_avg
-
-    def truncate(self, w: Tensor) -> Tensor:
-        return torch.lerp(self.mapping.w_avg, w, self.psi)
-
-    def synthesize(self, z: Tensor) -> Tensor:
-        return self.synthesis(self.truncate(self.map(z)))
-
-    def synthesize_w(self, w: Tensor) -> Tensor:
-        """Untruncated w (N, w_dim) -> image (N, C, R, R): the W-space entry point."""
-        return self.synthesis(self.truncate(w))
