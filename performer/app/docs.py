@@ -10,7 +10,7 @@ import argparse
 import re
 from pathlib import Path
 
-from performer.control.keyboard import BINDINGS, key_label
+from performer.control.keyboard import BINDINGS
 from performer.control.osc.feedback import STATE_HZ
 from performer.control.osc.routing import address_of
 from performer.control.osc.state import STATE, state_nodes
@@ -76,7 +76,7 @@ def _param_rows(params: list[Param]) -> str:
 
 def keys_table() -> str:
     rows = ["| key | does |", "|---|---|"]
-    rows += [f"| {' / '.join(key_label(k) for k in b.keys)} | {b.help} |" for b in BINDINGS]
+    rows += [f"| {b.label} | {b.help} |" for b in BINDINGS]
     return "\n".join(rows)
 
 

@@ -55,6 +55,13 @@ class Binding:
     help: str
     action: RegistryAction | WindowAction | SceneKeys
 
+    @property
+    def label(self) -> str:
+        """The keys as the help shows them: a row of number keys as its first … last."""
+        if len(self.keys) > 4:
+            return f"{key_label(self.keys[0])} … {key_label(self.keys[-1])}"
+        return " / ".join(key_label(k) for k in self.keys)
+
 
 def _step_normalized(name: str, step: float) -> RegistryAction:
     return lambda reg: reg.set_normalized(name, reg.normalized(name) + step, SOURCE)
@@ -156,6 +163,6 @@ def key_label(key: str) -> str:
 
 def help_text() -> str:
     """The key table as the `?` key prints it, one binding a line."""
-    rows = [(" / ".join(key_label(k) for k in b.keys), b.help) for b in BINDINGS]
+    rows = [(b.label, b.help) for b in BINDINGS]
     width = max(len(keys) for keys, _ in rows)
     return "\n".join(f"  {keys:<{width}}  {text}" for keys, text in rows)
