@@ -20,7 +20,6 @@ from performer.video import VideoFrame
 
 log = logging.getLogger(__name__)
 
-SHADER_CHECK_S = 0.5
 
 
 class HeadlessDisplay:
@@ -35,7 +34,6 @@ class HeadlessDisplay:
         self.readback = Readback(self.target.ctx, size, depth_for(self.target.ctx))
         self.running = True
         self.capturing = True  # there is nothing else to show it on
-        self._last_shader_check = time.perf_counter()
         log.info("headless: drawing %dx%d at %g fps on %s", *size, fps,
                  self.target.ctx.info["GL_RENDERER"])
 
@@ -52,19 +50,12 @@ class HeadlessDisplay:
         return self.size
 
     def reload_shaders(self) -> None:
-        errors = self.pipeline.reload()
-        for error in errors:
-            log.error("%s (the last good shader keeps running)", error)
-        if not errors:
-            log.info("shaders reloaded")
+        self.drawer.reload_shaders()
 
     def refresh(self, mailbox: Mailbox[Frame]) -> Frame | None:
         """One refresh: shader edits, the newest frame (if any), draw."""
         now = time.perf_counter()
-        if now - self._last_shader_check >= SHADER_CHECK_S:
-            self._last_shader_check = now
-            if self.pipeline.stale():
-                self.reload_shaders()
+        self.drawer.follow_shader_edits(now)
         frame = mailbox.take(0.0)
         self.drawer.take(frame, now)
         self.target.use()

@@ -28,7 +28,6 @@ from performer.video import VideoFrame
 
 log = logging.getLogger(__name__)
 
-SHADER_CHECK_S = 0.5  # how often shader files are checked for edits (live coding)
 KEY_NAMES = {
     getattr(glfw, attr): attr.removeprefix("KEY_") for attr in dir(glfw) if attr.startswith("KEY_")
 }
@@ -89,7 +88,6 @@ class Display:
         self.running = True
         self.set_fullscreen(fullscreen)  # at once, not with the first frame
         self.refresh_hz = self._refresh_rate()
-        self._last_shader_check = time.perf_counter()
         self.drawer = FrameDrawer(self.pipeline)
         # The picture outputs get: drawn at the output size (default: the window's size at
         # opening, in multiples of 4 as every codec takes) and shown letterboxed, only while
@@ -156,11 +154,7 @@ class Display:
             log.exception("key %s failed", key_name(key, mods))
 
     def reload_shaders(self) -> None:
-        errors = self.pipeline.reload()
-        for error in errors:
-            log.error("%s (the last good shader keeps running)", error)
-        if not errors:
-            log.info("shaders reloaded")
+        self.drawer.reload_shaders()
 
     # --- one refresh ----------------------------------------------------------------
     def show(self, frame: Frame | None) -> None:
@@ -198,10 +192,7 @@ class Display:
         """One display refresh: input, shader edits, newest frame (if any), draw, swap."""
         now = time.perf_counter()
         glfw.poll_events()
-        if now - self._last_shader_check >= SHADER_CHECK_S:
-            self._last_shader_check = now
-            if self.pipeline.stale():
-                self.reload_shaders()
+        self.drawer.follow_shader_edits(now)
         frame = mailbox.take(0.0)
         if frame is not None:
             self.set_fullscreen(frame.fullscreen)

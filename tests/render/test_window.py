@@ -15,7 +15,7 @@ from performer.engine.session import open_session
 from performer.frame import Fade, Frame
 from performer.mailbox import Mailbox
 from performer.params import Snapshot
-from performer.render import window
+from performer.render import drawer
 from performer.render.shaders import builtin_shader_dir
 from performer.render.window import Display, key_name
 
@@ -111,7 +111,7 @@ def test_fullscreen_uses_the_monitors_mode_and_comes_back(display: Display) -> N
 def test_an_edited_shader_reloads_by_itself_and_a_broken_one_keeps_the_last_good(
     frame: Frame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(window, "SHADER_CHECK_S", 0.0)
+    monkeypatch.setattr(drawer, "SHADER_CHECK_S", 0.0)
     shutil.copy(builtin_shader_dir() / "face.frag", tmp_path / "face.frag")
     monkeypatch.setenv("PERFORMER_SHADER_PATH", str(tmp_path))  # user folder comes first
     shown = Display(SIZE, vsync=False)
