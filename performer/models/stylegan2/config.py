@@ -39,6 +39,30 @@ class ConfigError(ValueError):
     """The recorded constructor arguments describe a network this implementation cannot build."""
 
 
+def warn_unknown(parts: tuple[Mapping[str, Any], ...], ignored: set[str]) -> None:
+    """What is left of the constructor arguments once read: one warning, never an error."""
+    unknown = sorted({k for part in parts for k in part} - ignored)
+    if unknown:
+        log.warning("ignoring unknown constructor arguments: %s", ", ".join(unknown))
+
+
+def check_basics(config: object, integers: tuple[str, ...], max_resolution: int) -> int:
+    """Integers where they must be, a power-of-two side, and RGB: what every family checks
+    before anything else. Returns the side."""
+    values = {name: getattr(config, name) for name in integers}
+    for name, value in values.items():
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(f"{name} {value!r} is not an integer")
+    side, channels = values["img_resolution"], values["img_channels"]
+    if side < 4 or side & (side - 1) or side > max_resolution:
+        raise ConfigError(f"img_resolution {side} is not a power of two from 4 to "
+                          f"{max_resolution}")
+    if channels != 3:
+        raise ConfigError(f"img_channels is {channels}: performer shows RGB, "
+                          "so only 3-channel generators load")
+    return int(side)
+
+
 @dataclass(frozen=True)
 class StyleGAN2Config:
     z_dim: int = 512  # length of the Gaussian latent z
@@ -114,10 +138,7 @@ class StyleGAN2Config:
             )
         if beta is None:
             raise ConfigError("the mapping network tracks no w_avg (w_avg_beta=None)")
-        leftover = {k: v for part in (top, mapping, synthesis) for k, v in part.items()}
-        unknown = sorted(set(leftover) - _IGNORED)
-        if unknown:
-            log.warning("ignoring unknown constructor arguments: %s", ", ".join(unknown))
+        warn_unknown((top, mapping, synthesis), _IGNORED)
         config = cls(**values)
         config.validate()
         return config
@@ -125,17 +146,7 @@ class StyleGAN2Config:
     def validate(self) -> None:
         """Refuses shapes we cannot build, or that would take more memory than any real
         checkpoint, before a single weight is allocated."""
-        for name in _INTEGERS:
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise ConfigError(f"{name} {value!r} is not an integer")
-        side = self.img_resolution
-        if side < 4 or side & (side - 1) or side > MAX_RESOLUTION:
-            raise ConfigError(f"img_resolution {side} is not a power of two from 4 to "
-                              f"{MAX_RESOLUTION}")
-        if self.img_channels != 3:
-            raise ConfigError(f"img_channels is {self.img_channels}: performer shows RGB, "
-                              "so only 3-channel generators load")
+        side = check_basics(self, _INTEGERS, MAX_RESOLUTION)
         lowest = {"z_dim": 1, "w_dim": 1, "c_dim": 0, "embed_features": 1, "layer_features": 1,
                   "channel_max": 1}
         for name, low in lowest.items():

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from performer.models.stylegan2.config import ConfigError, check_basics, warn_unknown
+
 log = logging.getLogger(__name__)
 
 FAMILY = "stylegan3"
@@ -38,10 +40,6 @@ MAX_MARGIN = 256
 _INTEGERS = ("z_dim", "c_dim", "w_dim", "img_resolution", "img_channels", "mapping_layers",
              "channel_base", "channel_max", "num_layers", "num_critical", "margin_size",
              "num_fp16_res", "conv_kernel", "filter_size", "lrelu_upsampling")
-
-
-class ConfigError(ValueError):
-    """The recorded constructor arguments describe a network this implementation cannot build."""
 
 
 @dataclass(frozen=True)
@@ -187,10 +185,7 @@ class StyleGAN3Config:
             values["conv_clamp"] = None if clamp is None else float(clamp)
         except (KeyError, TypeError, ValueError, ArithmeticError) as err:
             raise ConfigError(f"unreadable constructor arguments ({err!r})") from err
-        leftover = {k: v for part in (top, mapping, synthesis) for k, v in part.items()}
-        unknown = sorted(set(leftover) - _IGNORED)
-        if unknown:
-            log.warning("ignoring unknown constructor arguments: %s", ", ".join(unknown))
+        warn_unknown((top, mapping, synthesis), _IGNORED)
         config = cls(**values)
         config.validate()
         return config
@@ -198,17 +193,7 @@ class StyleGAN3Config:
     def validate(self) -> None:
         """Refuses shapes we cannot build, or that would take more memory than any real
         checkpoint, before a single weight is allocated."""
-        for name in _INTEGERS:
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise ConfigError(f"{name} {value!r} is not an integer")
-        side = self.img_resolution
-        if side < 4 or side & (side - 1) or side > MAX_RESOLUTION:
-            raise ConfigError(f"img_resolution {side} is not a power of two from 4 to "
-                              f"{MAX_RESOLUTION}")
-        if self.img_channels != 3:
-            raise ConfigError(f"img_channels is {self.img_channels}: performer shows RGB, "
-                              "so only 3-channel generators load")
+        side = check_basics(self, _INTEGERS, MAX_RESOLUTION)
         ranges = {"z_dim": (1, MAX_WIDTH), "w_dim": (1, MAX_WIDTH), "c_dim": (0, MAX_WIDTH),
                   "channel_max": (1, MAX_WIDTH), "mapping_layers": (1, MAX_MAPPING_LAYERS),
                   "num_layers": (1, MAX_LAYERS), "num_critical": (0, self.num_layers - 1),
