@@ -6,6 +6,7 @@ system) the import fails, which becomes `AudioUnavailable` with one clear line.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import ctypes.util
 import re
@@ -97,6 +98,13 @@ def release(sd: ModuleType) -> None:
     """Let go of PortAudio (and so of the audio server, e.g. JACK's client)."""
     while sd._initialized:
         sd._terminate()
+
+
+def abandon(sd: ModuleType) -> None:
+    """PortAudio holds a stream it could not close (its audio server went away): leave
+    PortAudio alone at the process's end too. sounddevice's exit handler would terminate
+    it, and PortAudio then waits minutes on the dead server and aborts the process."""
+    atexit.unregister(sd._exit_handler)
 
 
 def inputs(sd: ModuleType) -> list[InputDevice]:

@@ -26,6 +26,7 @@ from performer.control.audio.analysis import RATE, Analyzer, Features
 from performer.control.audio.devices import (
     AudioUnavailable,
     InputDevice,
+    abandon,
     find_input,
     inputs,
     release,
@@ -189,6 +190,7 @@ class AudioService:
         threading.Thread(target=close, name="performer-audio-close", daemon=True).start()
         if not closed.wait(CLOSE_S):
             self.stuck = True
+            abandon(self.sd)
 
     def _callback(self, indata: np.ndarray, frames: int, when: Any, status: Any) -> None:
         """PortAudio's real-time thread: copy, nothing else."""
