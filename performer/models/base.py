@@ -50,6 +50,11 @@ class ChannelMask(nn.Module):
             "fill", torch.zeros(1, info.channels, info.height, info.width), persistent=False
         )
 
+    def lay_out(self, memory_format: torch.memory_format) -> None:
+        """Hold `fill` in the memory order the layer's output has (at placement, before any
+        frame: the buffer is replaced once here, never while running)."""
+        self.fill = self.fill.contiguous(memory_format=memory_format)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # One fused pass, in place: x = fill + x * keep (one kernel instead of mul_ + add_).
         # A live channel computes x * 1 + 0, which is exactly x, so revived neurons restore

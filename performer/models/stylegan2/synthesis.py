@@ -28,6 +28,7 @@ class SynthesisBlock(nn.Module):
         self.first = resolution == 4
         self.use_fp16 = resolution >= config.fp16_resolution and config.num_fp16_res > 0
         self.dtype = torch.float32  # float16 only where use_fp16 and on CUDA (set_device)
+        self.memory_format = torch.contiguous_format  # channels-last on the CPU (set_device)
         if self.first:
             self.const = nn.Parameter(torch.zeros(out_channels, 4, 4))  # (C, 4, 4)
         else:
@@ -48,7 +49,8 @@ class SynthesisBlock(nn.Module):
                 ) -> tuple[Tensor, Tensor]:
         if x is None:
             batch = styles.shape[0]
-            x = self.const.to(self.dtype).unsqueeze(0).expand(batch, -1, -1, -1)
+            x = self.const.to(self.dtype).unsqueeze(0).expand(batch, -1, -1, -1).contiguous(
+                memory_format=self.memory_format)
         else:
             x = self.conv0(x.to(self.dtype), styles, noise)
         x = self.conv1(x, styles, noise)
@@ -127,9 +129,15 @@ class SynthesisNetwork(nn.Module):
             torch.mul(self.noise_const_pool, self.noise_gain_pool, out=self.noise)
 
     def set_device(self, device: torch.device) -> None:
+        """float16 where NVlabs trained in it, on CUDA only; channels-last on the CPU, where
+        it was measured (`performer bench --model`; CUDA and MPS keep NCHW, untried)."""
+        memory_format = torch.channels_last if device.type == "cpu" else torch.contiguous_format
         for block in self.blocks:
             use_half = block.use_fp16 and device.type == "cuda"
             block.dtype = torch.float16 if use_half else torch.float32
+            block.memory_format = memory_format
+            for layer in block.convs:
+                layer.lay_out(memory_format)
 
     def forward(self, w: Tensor) -> Tensor:
         """w (N, w_dim), already truncated -> image (N, C, R, R), float32, about [-1, 1]."""

@@ -10,6 +10,11 @@ positively homogeneous) is folded into the demodulation factors, the bias and th
 strength; the bias rides in the convolution (or blur) that produces the map. What is left
 per layer is the convolution, the noise add, the activation (a clamp before it where the
 checkpoint sets conv_clamp) and the ablation mask.
+
+On the CPU the layers run channels-last (NHWC: oneDNN's native order; NCHW costs a reorder of
+every activation map in and out of each convolution, and its transposed convolution runs at
+half the rate). The weights are then kept in the order the convolution reads them, so the
+per-frame modulation writes them there directly, in one pass.
 """
 
 from __future__ import annotations
@@ -35,7 +40,20 @@ def modulated_weights(weight: Tensor, styles: Tensor, weight_sq: Tensor, gain: f
     rsqrt(sum_{i,k} (w·s)²) is one small matmul instead of a pass over the weights.
     """
     demod = (styles.square() @ weight_sq.t() + DEMOD_EPS).rsqrt().mul_(gain)  # (N, O)
-    return weight.unsqueeze(0) * styles[:, None, :, None, None] * demod[:, :, None, None, None]
+    scale = demod[:, :, None] * styles[:, None, :]  # (N, O, I): one pass over the weights
+    return weight.unsqueeze(0) * scale[:, :, :, None, None]  # in `weight`'s memory order
+
+
+def samples_as_groups(x: Tensor) -> Tensor:
+    """(N, C, H, W) -> (1, N·C, H, W), for a convolution grouped by sample. At N = 1, `x`
+    itself: a reshape would rewrite the batch stride, and oneDNN then takes a channels-last
+    map for NCHW and copies it."""
+    return x if x.shape[0] == 1 else x.reshape(1, -1, *x.shape[2:])
+
+
+def groups_as_samples(x: Tensor, batch: int) -> Tensor:
+    """The inverse of `samples_as_groups`."""
+    return x if batch == 1 else x.reshape(batch, -1, *x.shape[2:])
 
 
 class SynthesisLayer(nn.Module):
@@ -89,24 +107,36 @@ class SynthesisLayer(nn.Module):
         self.weight_sq.copy_(self.weight.square().sum(dim=(2, 3)))
         self.gained_bias.copy_(self.bias * self.act_gain)
 
+    def lay_out(self, memory_format: torch.memory_format) -> None:
+        """Keep the weights (and the mask) in the memory order the convolution reads on this
+        device: channels-last for (O, I, k, k), or for the transposed convolution's
+        (I, O, k, k) view of them."""
+        weight = self.weight.detach()
+        if memory_format == torch.channels_last and self.up:
+            weight = weight.permute(1, 2, 3, 0).contiguous().permute(3, 0, 1, 2)
+        else:
+            weight = weight.contiguous(memory_format=memory_format)
+        self.weight.data = weight
+        self.mask.lay_out(memory_format)
+
     def forward(self, x: Tensor, styles: Tensor, noise: Tensor) -> Tensor:
         """x (N, I, H, W) -> (N, O, R, R), R = H or 2H; `styles` and `noise` network-wide."""
-        batch, _, height, width = x.shape
+        batch = x.shape[0]
         s = styles.narrow(1, self.style_offset, self.in_channels)  # (N, I)
         w = modulated_weights(self.weight, s, self.weight_sq, self.act_gain).to(x.dtype)
         bias = self.gained_bias.to(x.dtype)  # (O,): goes into the conv, or the blur
         k = w.shape[-1]
-        x = x.reshape(1, batch * self.in_channels, height, width)
+        x = samples_as_groups(x)
         if self.up:
             # Transposed stride-2 convolution, groups = samples: weights as (N·I, O, k, k).
             w = w.transpose(1, 2).reshape(batch * self.in_channels, self.out_channels, k, k)
             x = F.conv_transpose2d(x, w, stride=2, groups=batch)
-            x = self.blur(x.reshape(batch, self.out_channels, *x.shape[2:]), bias)
+            x = self.blur(groups_as_samples(x, batch), bias)
         else:
             w = w.reshape(batch * self.out_channels, self.in_channels, k, k)
             x = F.conv2d(x, w, bias if batch == 1 else bias.repeat(batch),
                          padding=self.padding, groups=batch)
-            x = x.reshape(batch, self.out_channels, *x.shape[2:])
+            x = groups_as_samples(x, batch)
         if self.use_noise:  # noise_strength x the performer's noise level x the act gain
             pixels = noise.narrow(0, self.noise_offset, self.noise_pixels)
             x.add_(pixels.view(1, 1, self.resolution, self.resolution))
