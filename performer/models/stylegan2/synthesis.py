@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from performer.models.device import conv_memory_format
 from performer.models.stylegan2.config import StyleGAN2Config
 from performer.models.stylegan2.fir import Upsample2x, filter_2d
 from performer.models.stylegan2.synthesis_layer import SynthesisLayer
@@ -129,9 +130,8 @@ class SynthesisNetwork(nn.Module):
             torch.mul(self.noise_const_pool, self.noise_gain_pool, out=self.noise)
 
     def set_device(self, device: torch.device) -> None:
-        """float16 where NVlabs trained in it, on CUDA only; channels-last on the CPU, where
-        it was measured (`performer bench --model`; CUDA and MPS keep NCHW, untried)."""
-        memory_format = torch.channels_last if device.type == "cpu" else torch.contiguous_format
+        """float16 where NVlabs trained in it, on CUDA only; the device's memory order."""
+        memory_format = conv_memory_format(device)
         for block in self.blocks:
             use_half = block.use_fp16 and device.type == "cuda"
             block.dtype = torch.float16 if use_half else torch.float32

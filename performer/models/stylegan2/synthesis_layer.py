@@ -11,10 +11,9 @@ strength; the bias rides in the convolution (or blur) that produces the map. Wha
 per layer is the convolution, the noise add, the activation (a clamp before it where the
 checkpoint sets conv_clamp) and the ablation mask.
 
-On the CPU the layers run channels-last (NHWC: oneDNN's native order; NCHW costs a reorder of
-every activation map in and out of each convolution, and its transposed convolution runs at
-half the rate). The weights are then kept in the order the convolution reads them, so the
-per-frame modulation writes them there directly, in one pass.
+On the CPU the layers run channels-last (`models.device.conv_memory_format`), and the
+weights are kept in the order the convolution reads them there, so the per-frame
+modulation writes them in that order directly, in one pass.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from performer.models.device import conv_memory_format
 from performer.models.stylegan3.config import StyleGAN3Config
 from performer.models.stylegan3.synthesis_input import SynthesisInput
 from performer.models.stylegan3.synthesis_layer import SynthesisLayer
@@ -51,9 +52,11 @@ class SynthesisNetwork(nn.Module):
         self.style_bias.copy_(torch.cat([a.scaled_bias for a in affines]))
 
     def set_device(self, device: torch.device) -> None:
+        """float16 where NVlabs trained in it, on CUDA only; the device's memory order."""
         for layer in self.all_layers:
             use_half = layer.use_fp16 and device.type == "cuda"
             layer.dtype = torch.float16 if use_half else torch.float32
+            layer.lay_out(conv_memory_format(device))
 
     def forward(self, w: Tensor) -> Tensor:
         """w (N, w_dim), already truncated -> image (N, C, R, R), float32, about [-1, 1]."""
@@ -61,4 +64,4 @@ class SynthesisNetwork(nn.Module):
         x = self.input(styles)
         for layer in self.all_layers:
             x = layer(x, styles)
-        return x.float()
+        return x.float().contiguous()  # NCHW for the frame, whatever the layers ran in
