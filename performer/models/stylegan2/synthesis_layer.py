@@ -30,15 +30,17 @@ from performer.models.stylegan2.fir import Blur, filter_2d
 DEMOD_EPS = 1e-8
 
 
-def modulated_weights(weight: Tensor, styles: Tensor, weight_sq: Tensor, gain: float,
-                      ) -> Tensor:
-    """Per-sample demodulated weights, times `gain`: (O, I, k, k) x styles (N, I) ->
-    (N, O, I, k, k).
+def demodulation(styles: Tensor, weight_sq: Tensor, gain: float) -> Tensor:
+    """Each sample's demodulation factors times `gain`: styles (N, I) -> (N, O).
 
-    With `weight_sq` (O, I) = sum over the kernel of weight², the demodulation factor
+    With `weight_sq` (O, I) = sum over the kernel of weight², the factor
     rsqrt(sum_{i,k} (w·s)²) is one small matmul instead of a pass over the weights.
     """
-    demod = (styles.square() @ weight_sq.t() + DEMOD_EPS).rsqrt().mul_(gain)  # (N, O)
+    return (styles.square() @ weight_sq.t() + DEMOD_EPS).rsqrt().mul_(gain)
+
+
+def modulated_weights(weight: Tensor, styles: Tensor, demod: Tensor) -> Tensor:
+    """Per-sample modulated, demodulated weights: (O, I, k, k) -> (N, O, I, k, k)."""
     scale = demod[:, :, None] * styles[:, None, :]  # (N, O, I): one pass over the weights
     return weight.unsqueeze(0) * scale[:, :, :, None, None]  # in `weight`'s memory order
 
@@ -94,6 +96,11 @@ class SynthesisLayer(nn.Module):
         self.register_buffer("weight_sq", torch.zeros(out_channels, in_channels), persistent=False)
         self.register_buffer("gained_bias", torch.zeros(out_channels), persistent=False)
         self.mask = ChannelMask(LayerInfo(name, out_channels, resolution, resolution))
+        # Styles go where they cost less per frame: on the weights (O·I·k² values), or on
+        # the input and output maps when those are smaller (the low resolutions).
+        in_size = resolution // 2 if up else resolution
+        self.styles_on_maps = out_channels * in_channels * k * k > (
+            in_channels * in_size**2 + out_channels * resolution**2)
         self.style_offset = 0  # set by the network
         self.noise_offset = 0
 
@@ -120,24 +127,44 @@ class SynthesisLayer(nn.Module):
 
     def forward(self, x: Tensor, styles: Tensor, noise: Tensor) -> Tensor:
         """x (N, I, H, W) -> (N, O, R, R), R = H or 2H; `styles` and `noise` network-wide."""
-        batch = x.shape[0]
         s = styles.narrow(1, self.style_offset, self.in_channels)  # (N, I)
-        w = modulated_weights(self.weight, s, self.weight_sq, self.act_gain).to(x.dtype)
-        bias = self.gained_bias.to(x.dtype)  # (O,): goes into the conv, or the blur
+        demod = demodulation(s, self.weight_sq, self.act_gain)  # (N, O)
+        if self.styles_on_maps:
+            x = self._convolve_styled_maps(x, s, demod)
+        else:
+            x = self._convolve_styled_weights(x, s, demod)
+        if self.use_noise:  # noise_strength x the performer's noise level x the act gain
+            pixels = noise.narrow(0, self.noise_offset, self.noise_pixels)
+            x.add_(pixels.view(1, 1, self.resolution, self.resolution))
+        activate_(x, self.activation, 1.0, self.clamp)  # the gain is already in
+        return self.mask(x)
+
+    def _convolve_styled_weights(self, x: Tensor, s: Tensor, demod: Tensor) -> Tensor:
+        """Each sample's own weights, as one convolution grouped by sample; the bias rides
+        in it (or in the blur)."""
+        batch = x.shape[0]
+        w = modulated_weights(self.weight, s, demod).to(x.dtype)
+        bias = self.gained_bias.to(x.dtype)
         k = w.shape[-1]
         x = samples_as_groups(x)
         if self.up:
             # Transposed stride-2 convolution, groups = samples: weights as (N·I, O, k, k).
             w = w.transpose(1, 2).reshape(batch * self.in_channels, self.out_channels, k, k)
             x = F.conv_transpose2d(x, w, stride=2, groups=batch)
-            x = self.blur(groups_as_samples(x, batch), bias)
+            return self.blur(groups_as_samples(x, batch), bias)
+        w = w.reshape(batch * self.out_channels, self.in_channels, k, k)
+        x = F.conv2d(x, w, bias if batch == 1 else bias.repeat(batch), padding=self.padding,
+                     groups=batch)
+        return groups_as_samples(x, batch)
+
+    def _convolve_styled_maps(self, x: Tensor, s: Tensor, demod: Tensor) -> Tensor:
+        """The checkpoint's own weights; the styles scale the input maps and the
+        demodulation the output maps (a convolution is linear in each input channel)."""
+        x = x * s.to(x.dtype)[:, :, None, None]
+        weight = self.weight.to(x.dtype)
+        if self.up:
+            x = self.blur(F.conv_transpose2d(x, weight.transpose(0, 1), stride=2))
         else:
-            w = w.reshape(batch * self.out_channels, self.in_channels, k, k)
-            x = F.conv2d(x, w, bias if batch == 1 else bias.repeat(batch),
-                         padding=self.padding, groups=batch)
-            x = groups_as_samples(x, batch)
-        if self.use_noise:  # noise_strength x the performer's noise level x the act gain
-            pixels = noise.narrow(0, self.noise_offset, self.noise_pixels)
-            x.add_(pixels.view(1, 1, self.resolution, self.resolution))
-        activate_(x, self.activation, 1.0, self.clamp)  # the gain is already in
-        return self.mask(x)
+            x = F.conv2d(x, weight, padding=self.padding)
+        return x.mul_(demod.to(x.dtype)[:, :, None, None]).add_(
+            self.gained_bias.to(x.dtype)[None, :, None, None])
