@@ -216,9 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="performer: %(message)s",
     )
-    if hasattr(args, "models"):  # the first model; `run` and `layers` take them all
+    if hasattr(args, "models"):  # the first model; `run`, `layers` and replays take them all
         args.model = args.models[0] if args.models else None
-        if len(args.models) > 1 and args.command in ("render", "bench"):
+        replaying = getattr(args, "replay", None) is not None  # a replay loads them all
+        if len(args.models) > 1 and args.command in ("render", "bench") and not replaying:
             log.warning("%s uses the first model only (%s)", args.command, args.model)
     try:
         if args.command == "layers":

@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from performer.engine.session import Session, open_session
+from performer.models.base import ModelError
+from performer.models.loading import resolve
 from performer.outputs.recorder import Recorder
 from performer.params import Kind, ParamChange
 from performer.render.fx.setup import resolve_chain
@@ -27,7 +29,7 @@ from performer.render.fx.source import EffectFile
 from performer.render.offscreen import Offscreen
 from performer.render.pipeline import Look, Pipeline
 from performer.scenes.book import Scene, SceneBook
-from performer.showlog.format import LoggedStep, ShowLogError, file_sha256
+from performer.showlog.format import LoggedModel, LoggedStep, ShowLogError, file_sha256
 from performer.showlog.reader import ShowLog
 
 log = logging.getLogger(__name__)
@@ -78,24 +80,30 @@ class Replay:
         self.clock.dt = logged.dt
 
 
-def open_replay(path: Path, model: str | None, device: str | None,
+def open_replay(path: Path, models: Sequence[str], device: str | None,
                 fx: Sequence[str] | None = None) -> Replay:
-    """The log's header checked, and a session set to the show's starting state; `fx` is
-    the effect chain as `--fx` gives it (None: the show's own chain, from the log)."""
+    """The log's header checked, and a session set to the show's starting state, with every
+    model the show had loaded before the first step; `models` stand in for the logged files
+    (`--model`, one per model, in order; none: the logged files); `fx` is the effect chain as
+    `--fx` gives it (None: the show's own chain, from the log)."""
     show_log = ShowLog(path)
     header = show_log.header
+    try:
+        specs = checked_models(path, header.models, models)
+    except ShowLogError:
+        show_log.close()
+        raise
     clock, trigger_time = LoggedTime(), TriggerTime()
     effects, fx_params = resolve_chain(header.fx if fx is None else fx)
-    session = open_session(model or header.model_file, device, clock,
+    session = open_session(specs, device, clock,
                            scene_names=[name for name, _ in header.scenes],
-                           registry_clock=trigger_time, extra=fx_params)
-    session.settle()  # the statistics the show used, finished before the first step
-    assert session.model.weights_path is not None
-    if file_sha256(session.model.weights_path) != header.model_sha256:
+                           registry_clock=trigger_time, extra=fx_params,
+                           names=[model.name for model in header.models])
+    session.settle()  # every model loaded, with the statistics the show used
+    failed = session.engine.failed_models()
+    if failed:
         show_log.close()
-        raise ShowLogError(f"{path}: the show used model {header.model_name} "
-                           f"(sha256 {header.model_sha256[:12]}...), not "
-                           f"{session.model.weights_path}: pass --model with the show's model")
+        raise ShowLogError(f"{path}: the show's model {failed[0]} could not be loaded")
     registry = session.registry
     unknown = [name for name in header.registry if name not in registry]
     if unknown:
@@ -104,6 +112,27 @@ def open_replay(path: Path, model: str | None, device: str | None,
                     if registry.param(name).kind is not Kind.TRIGGER])
     session.engine.scenes.book = SceneBook(Scene(name, values) for name, values in header.scenes)
     return Replay(show_log, session, clock, trigger_time, effects)
+
+
+def checked_models(path: Path, logged: Sequence[LoggedModel], given: Sequence[str],
+                   ) -> list[str]:
+    """The files to load for the logged models: `given` in their place, or the logged files;
+    each must be the very file the show used (its sha256)."""
+    if given and len(given) != len(logged):
+        names = ", ".join(model.name for model in logged)
+        raise ShowLogError(f"{path}: the show had {len(logged)} model(s) ({names}): give "
+                           "--model once for each, in that order")
+    specs = list(given) or [model.file for model in logged]
+    for spec, model in zip(specs, logged, strict=True):
+        try:
+            file = resolve(spec)
+        except ModelError as err:
+            raise ShowLogError(f"{path}: {err}: pass --model with the show's model") from None
+        if file_sha256(file) != model.sha256:
+            raise ShowLogError(f"{path}: the show used model {model.name} (sha256 "
+                               f"{model.sha256[:12]}...), not {file}: pass --model with the "
+                               "show's model")
+    return specs
 
 
 def replay_frames(replay: Replay, size: tuple[int, int], fps: float | None = None,
@@ -147,7 +176,7 @@ def live_fps(path: Path) -> float:
 
 
 def replay_video(args: argparse.Namespace) -> int:
-    replay = open_replay(args.replay, args.model, args.device, args.fx)
+    replay = open_replay(args.replay, args.models, args.device, args.fx)
     size = args.size or replay.log.header.size
     rate = args.fps or live_fps(args.replay)
     if not math.isfinite(rate) or rate <= 0:

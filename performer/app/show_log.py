@@ -9,7 +9,7 @@ from pathlib import Path
 
 from performer.engine.session import Session
 from performer.env import state_dir
-from performer.showlog.format import file_sha256
+from performer.showlog.format import LoggedModel
 from performer.showlog.writer import KEEP, ShowLogWriter, default_log_path, new_header, prune
 
 log = logging.getLogger(__name__)
@@ -29,11 +29,9 @@ def start_show_log(path: Path | None, session: Session, size: tuple[int, int],
             folder.mkdir(parents=True, exist_ok=True)
             prune(folder, KEEP - 1)
             path = default_log_path(folder)
-        weights = session.model.weights_path
-        assert weights is not None  # the loader sets it
+        models = [LoggedModel.of(name, file) for name, file in session.model_files]
         scenes = {scene.name: scene.values for scene in session.engine.scenes.book.scenes()}
-        header = new_header(session.registry, session.model.name, weights,
-                            file_sha256(weights), size, shader, fx, scenes)
+        header = new_header(session.registry, models, size, shader, fx, scenes)
         writer = ShowLogWriter(path, header)
     except OSError as err:
         log.warning("no show log: %s: %s", path, err.strerror or err)

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 from pythonosc.osc_message_builder import OscMessageBuilder
@@ -107,31 +108,41 @@ def _percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q)) if values else float("nan")
 
 
-def _latencies(osc_port: int, mailbox: WatchedMailbox, total: int, samples: int) -> list[float]:
-    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    datagrams = {}
-    for dead in (DEAD_A, DEAD_B):
-        builder = OscMessageBuilder("/performer/ablation/dead")
-        builder.add_arg(dead)
-        datagrams[dead] = builder.build().dgram
+def control_latencies(mailbox: WatchedMailbox, total: int, samples: int,
+                      send: Callable[[float], object], what: str) -> list[float]:
+    """`samples` times: `send` a new ablation.dead (alternating between two values, at a
+    random phase of the refresh), and time it to the first frame made with it (ms)."""
     rng = random.Random(0)
     latencies: list[float] = []
     dead = DEAD_A
+    for _ in range(samples):
+        dead = DEAD_B if dead == DEAD_A else DEAD_A
+        time.sleep(rng.uniform(0.0, 1.0 / REFRESH_HZ))  # any phase of the refresh
+        mailbox.seen.clear()
+        mailbox.awaited = total - dead_count(dead, total)
+        sent_at = time.perf_counter()
+        send(dead)
+        if mailbox.seen.wait(1.0):
+            latencies.append((mailbox.seen_at - sent_at) * 1000.0)
+        else:
+            log.warning("%s sample got no frame within 1 s", what)
+    return latencies
+
+
+def osc_message(dead: float) -> bytes:
+    builder = OscMessageBuilder("/performer/ablation/dead")
+    builder.add_arg(dead)
+    return bytes(builder.build().dgram)
+
+
+def _latencies(osc_port: int, mailbox: WatchedMailbox, total: int, samples: int) -> list[float]:
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        for _ in range(samples):
-            dead = DEAD_B if dead == DEAD_A else DEAD_A
-            time.sleep(rng.uniform(0.0, 1.0 / REFRESH_HZ))  # any phase of the refresh
-            mailbox.seen.clear()
-            mailbox.awaited = total - dead_count(dead, total)
-            sent_at = time.perf_counter()
-            sender.sendto(datagrams[dead], ("127.0.0.1", osc_port))
-            if mailbox.seen.wait(1.0):
-                latencies.append((mailbox.seen_at - sent_at) * 1000.0)
-            else:
-                log.warning("an OSC sample got no frame within 1 s")
+        return control_latencies(
+            mailbox, total, samples,
+            lambda dead: sender.sendto(osc_message(dead), ("127.0.0.1", osc_port)), "an OSC")
     finally:
         sender.close()
-    return latencies
 
 
 def _jitter(mailbox: Mailbox[Frame], seconds: float, flood_port: int | None,

@@ -21,17 +21,15 @@ from performer.engine.clock import WallClock
 from performer.engine.session import Session
 from performer.frame import Frame
 from performer.mailbox import Mailbox
-from performer.showlog.format import file_sha256
+from performer.showlog.format import LoggedModel
 from performer.showlog.writer import ShowLogWriter, new_header
 
 
 def _log_bytes(session: Session, path: Path, seconds: float, osc_port: int | None,
                mailbox: Mailbox[Frame]) -> tuple[float, int]:
     """(bytes per minute, steps) of a log written for `seconds`, with or without a flood."""
-    weights = session.model.weights_path
-    assert weights is not None
-    header = new_header(session.registry, session.model.name, weights, file_sha256(weights),
-                        (1280, 720), "face.frag", None, {})
+    models = [LoggedModel.of(name, file) for name, file in session.model_files]
+    header = new_header(session.registry, models, (1280, 720), "face.frag", None, {})
     writer = ShowLogWriter(path, header)
     unsubscribe = session.registry.subscribe(writer.heard)
     session.engine.observe(writer.observe)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import subprocess
 import sys
 import threading
@@ -24,13 +23,17 @@ import time
 
 import aiohttp
 import numpy as np
-from pythonosc.osc_message_builder import OscMessageBuilder
 
-from performer.bench.osc import DEAD_A, DEAD_B, REFRESH_HZ, DisplayStandIn, WatchedMailbox
+from performer.bench.osc import (
+    DEAD_A,
+    DisplayStandIn,
+    WatchedMailbox,
+    control_latencies,
+    osc_message,
+)
 from performer.control.show import Show
 from performer.control.web.feed import FrameFeed
 from performer.control.web.service import WebService
-from performer.engine.ablation import dead_count
 from performer.engine.clock import WallClock
 from performer.engine.session import Session
 from performer.frame import Frame
@@ -144,12 +147,6 @@ def _pipeline_rounds(session: Session, web: WebService, seconds: float,
             f"web_pipeline_fps_{CONSOLES}": shown[CONSOLES] / spent[CONSOLES]}
 
 
-def _message(dead: float) -> bytes:
-    builder = OscMessageBuilder("/performer/ablation/dead")
-    builder.add_arg(dead)
-    return bytes(builder.build().dgram)
-
-
 def _latencies(web: WebService, session: Session, samples: int) -> list[float]:
     """A console's fader message -> the first frame made with it, `samples` times."""
     engine, registry = session.engine, session.registry
@@ -164,24 +161,14 @@ def _latencies(web: WebService, session: Session, samples: int) -> list[float]:
         return client, await client.ws_connect(f"ws://127.0.0.1:{web.server.port}/ws")
 
     client, ws = asyncio.run_coroutine_threadsafe(connect(), loop).result(10)
-    rng = random.Random(0)
-    latencies: list[float] = []
-    dead = DEAD_A
-    registry.set("ablation.dead", dead)
+    registry.set("ablation.dead", DEAD_A)
     engine.start(mailbox)
     try:
         with DisplayStandIn(mailbox):
-            for _ in range(samples):
-                dead = DEAD_B if dead == DEAD_A else DEAD_A
-                time.sleep(rng.uniform(0.0, 1.0 / REFRESH_HZ))  # any phase of the refresh
-                mailbox.seen.clear()
-                mailbox.awaited = total - dead_count(dead, total)
-                sent_at = time.perf_counter()
-                asyncio.run_coroutine_threadsafe(ws.send_bytes(_message(dead)), loop)
-                if mailbox.seen.wait(1.0):
-                    latencies.append((mailbox.seen_at - sent_at) * 1000.0)
-                else:
-                    log.warning("a console sample got no frame within 1 s")
+            latencies = control_latencies(
+                mailbox, total, samples,
+                lambda dead: asyncio.run_coroutine_threadsafe(
+                    ws.send_bytes(osc_message(dead)), loop), "a console")
     finally:
         engine.stop()
         asyncio.run_coroutine_threadsafe(client.close(), loop).result(5)

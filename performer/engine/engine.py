@@ -135,6 +135,11 @@ class Engine:
         with self._slots_lock:
             self._failed.add(name)
 
+    def failed_models(self) -> list[str]:
+        """The models that could not be loaded, by name."""
+        with self._slots_lock:
+            return sorted(self._failed)
+
     def _select(self, snap: Snapshot) -> dict[str, Value]:
         """Follow model.select: switch to a loaded model (restoring its own ablation values,
         returned as writes), wait for one still loading, refuse one that failed."""
@@ -193,7 +198,9 @@ class Engine:
         self.registry.write_back(writes, taken, source=ENGINE)
         values = Snapshot({**snap.data, **writes}, snap.fired_at)
         self._previous = values.data
-        step = Step(index, self.time, dt, snap, values, tuple(self.scenes.stored))
+        # The step consumed `taken`: the values a switch restores are the engine's own
+        # writes (a replay switches, and restores them, again).
+        step = Step(index, self.time, dt, taken, values, tuple(self.scenes.stored))
         for observer in self._observers:
             observer(step)
         # Modulation rides on the base values: the frame is made with (and carries) the

@@ -42,6 +42,9 @@ class Session:
     device: torch.device
     load_seconds: float
     background: Background
+    # Each model's name in model.select and its file, in --model order (the first is
+    # `model`); a model whose file is missing is left out (its load fails in one line).
+    model_files: tuple[tuple[str, Path], ...] = ()
 
     def settle(self, timeout: float | None = None) -> bool:
         """Wait until the background has loaded and measured everything given so far
@@ -70,18 +73,19 @@ def model_names(specs: Sequence[str | None]) -> list[str]:
 def open_session(
     model: ModelSpecs = None, device: str | None = None, clock: Clock | None = None,
     scene_names: Sequence[str] = (), registry_clock: Callable[[], float] = time.perf_counter,
-    extra: Sequence[Param] = (),
+    extra: Sequence[Param] = (), names: Sequence[str] | None = None,
 ) -> Session:
     """Load the first model on the chosen device, wire a registry and engine to it, and
     queue the rest (measurements, further models) on the background thread.
 
     `scene_names` are the show file's scenes (scene.recall's choices); `registry_clock`
     times fired triggers (a replay gives back the logged times); `extra` parameters (the
-    effect chain's) join the model's own."""
+    effect chain's) join the model's own; `names` name the models in model.select (by
+    default their files' stems, made unique; a replay gives the logged names)."""
     started = time.perf_counter()
     specs: list[str | None] = [model] if model is None or isinstance(model, str) else list(model)
     specs = specs or [None]
-    names = model_names(specs)
+    names = list(names) if names is not None else model_names(specs)
     chosen = choose_device(device)
     generator = load_model(specs[0], chosen)
     generator.name = names[0]
@@ -105,7 +109,19 @@ def open_session(
         engine.slot.memory_mb, elapsed,
         "" if engine.slot.statistics == "ready" else "; statistics measured in the background",
     )
-    return Session(generator, cached.stats, registry, engine, chosen, elapsed, background)
+    return Session(generator, cached.stats, registry, engine, chosen, elapsed, background,
+                   model_files(specs, names))
+
+
+def model_files(specs: Sequence[str | None], names: Sequence[str],
+                ) -> tuple[tuple[str, Path], ...]:
+    files = []
+    for spec, name in zip(specs, names, strict=True):
+        try:
+            files.append((name, resolve(spec)))
+        except ModelError:
+            continue
+    return tuple(files)
 
 
 def load_another(engine: Engine, spec: str | None, name: str, device: torch.device,

@@ -1,10 +1,11 @@
 """The show log's records: gzip-compressed JSON lines, one change a line.
 
-The first line is the header: the log's version, the model (name, file, sha256), the
-output size, the face shader and effect chain, the clock, the scenes and the starting value of every
-parameter. Then, for
-every engine step, the changes it consumed (made since the step before by anyone but the
-engine, whose own automation a replay computes again) and a line that closes the step:
+The first line is the header: the log's version, the models (name, file, sha256 each; the
+first is shown at the start, the others are what `model.select` switches to), the output
+size, the face shader and effect chain, the clock, the scenes and the starting value of
+every parameter. Then, for every engine step, the changes it consumed (made since the step
+before by anyone but the engine, whose own automation a replay computes again) and a line
+that closes the step:
 
     {"f": 12, "t": 0.4, "n": "ablation.rate", "v": 40.0, "s": "osc"}
     {"f": 12, "t": 0.4, "n": "tempo.tap", "v": true, "s": "keyboard", "at": [81.02]}
@@ -26,7 +27,7 @@ from typing import Any
 
 from performer.params import Value
 
-VERSION = 1
+VERSION = 2  # 2: a list of models (version 1 named one, and still reads)
 MAGIC = "performer-show-log"
 SUFFIX = ".jsonl.gz"
 
@@ -36,10 +37,28 @@ class ShowLogError(ValueError):
 
 
 @dataclass(frozen=True)
+class LoggedModel:
+    """A model the show had: its name in `model.select`, its file, that file's sha256."""
+
+    name: str
+    file: str
+    sha256: str
+
+    def encode(self) -> dict[str, str]:
+        return {"name": self.name, "file": self.file, "sha256": self.sha256}
+
+    @classmethod
+    def decode(cls, record: Mapping[str, Any]) -> LoggedModel:
+        return cls(str(record["name"]), str(record["file"]), str(record["sha256"]))
+
+    @classmethod
+    def of(cls, name: str, path: Path) -> LoggedModel:
+        return cls(name, str(path), file_sha256(path))
+
+
+@dataclass(frozen=True)
 class Header:
-    model_name: str
-    model_file: str
-    model_sha256: str
+    models: tuple[LoggedModel, ...]  # the first is the one shown at the start
     size: tuple[int, int]
     shader: str  # the face shader's file name, as the show found it on the shader path
     fx: tuple[str, ...] | None  # the effect chain as --fx gave it (None: the default chain)
@@ -51,8 +70,7 @@ class Header:
     def encode(self) -> str:
         return json.dumps({
             MAGIC: VERSION,
-            "model": {"name": self.model_name, "file": self.model_file,
-                      "sha256": self.model_sha256},
+            "models": [model.encode() for model in self.models],
             "size": list(self.size), "shader": self.shader,
             "fx": None if self.fx is None else list(self.fx), "clock": self.clock,
             "started": self.started,
@@ -66,13 +84,15 @@ class Header:
             record = json.loads(line)
             if not isinstance(record, dict) or MAGIC not in record:
                 raise ShowLogError("not a performer show log")
-            if record[MAGIC] != VERSION:
+            if record[MAGIC] not in (1, VERSION):
                 raise ShowLogError(f"show log version {record[MAGIC]}; this performer reads "
-                                   f"version {VERSION}")
-            model = record["model"]
+                                   f"versions 1 to {VERSION}")
+            models = record["models"] if record[MAGIC] > 1 else [record["model"]]
+            if not models:
+                raise ShowLogError("a show log without a model")
             width, height = record["size"]
             return cls(
-                str(model["name"]), str(model["file"]), str(model["sha256"]),
+                tuple(LoggedModel.decode(model) for model in models),
                 (int(width), int(height)), str(record["shader"]),
                 None if record["fx"] is None else tuple(str(f) for f in record["fx"]),
                 str(record["clock"]),

@@ -19,7 +19,14 @@ from typing import IO
 
 from performer.engine.engine import Step
 from performer.params import Kind, ParamChange, Registry, Value
-from performer.showlog.format import SUFFIX, Header, change_line, step_line, stopped_line
+from performer.showlog.format import (
+    SUFFIX,
+    Header,
+    LoggedModel,
+    change_line,
+    step_line,
+    stopped_line,
+)
 
 log = logging.getLogger(__name__)
 
@@ -170,12 +177,12 @@ class ShowLogWriter:
         self._raw.flush()
 
 
-def new_header(registry: Registry, model_name: str, model_file: Path, sha256: str,
-               size: tuple[int, int], shader: str, fx: Sequence[str] | None,
+def new_header(registry: Registry, models: Sequence[LoggedModel], size: tuple[int, int],
+               shader: str, fx: Sequence[str] | None,
                scenes: Mapping[str, Mapping[str, Value]]) -> Header:
-    """The header of a live show's log: model, size, wall clock, scenes, every value."""
+    """The header of a live show's log: models, size, wall clock, scenes, every value."""
     return Header(
-        model_name, str(model_file), sha256, size, shader, None if fx is None else tuple(fx),
+        tuple(models), size, shader, None if fx is None else tuple(fx),
         "wall",
         datetime.now(timezone.utc).isoformat(timespec="seconds"),
         tuple((name, dict(values)) for name, values in scenes.items()),

@@ -181,7 +181,7 @@ def replayed_steps(log: Path) -> int:
 
 
 def replayed(log: Path) -> list[np.ndarray]:
-    replay = open_replay(log, None, "cpu")
+    replay = open_replay(log, [], "cpu")
     try:
         return [rgb for _, rgb in replay_frames(replay, SIZE)]
     finally:
@@ -262,7 +262,7 @@ def test_kill_9_mid_show_leaves_a_log_that_replays_up_to_the_kill(projector: Pro
     time.sleep(2.0)  # more than a flush interval after the change
     os.kill(show.process.pid, signal.SIGKILL)
     show.finish()
-    replay = open_replay(show.log, None, "cpu")
+    replay = open_replay(show.log, [], "cpu")
     try:
         frames = [rgb for _, rgb in replay_frames(replay, SIZE)]
         assert replay.log.problem is not None and "cut short" in replay.log.problem

@@ -4,6 +4,7 @@ and a replay that makes the same frames; damaged logs end in one line."""
 from __future__ import annotations
 
 import gzip
+import json
 import subprocess
 import sys
 import time
@@ -20,7 +21,7 @@ from performer.models.base import AblatableGenerator
 from performer.models.stats import ModelStats
 from performer.params import Registry, Value
 from performer.scenes.book import Scene, SceneBook
-from performer.showlog.format import ShowLogError, file_sha256
+from performer.showlog.format import LoggedModel, ShowLogError
 from performer.showlog.reader import ShowLog
 from performer.showlog.writer import ShowLogWriter, default_log_path, new_header, prune
 from tests.helpers import LAYERS, wait_until
@@ -64,8 +65,8 @@ class TapClock:
 
 def header_for(registry: Registry, model: AblatableGenerator) -> object:
     assert model.weights_path is not None
-    return new_header(registry, model.name, model.weights_path, file_sha256(model.weights_path),
-                      (64, 64), "face.frag", None, {s.name: s.values for s in SCENES})
+    return new_header(registry, [LoggedModel.of(model.name, model.weights_path)], (64, 64),
+                      "face.frag", None, {s.name: s.values for s in SCENES})
 
 
 def live_show(builtin: tuple[AblatableGenerator, ModelStats], path: Path,
@@ -95,7 +96,7 @@ def test_a_replay_of_the_log_makes_the_same_frames(fresh: tuple[AblatableGenerat
     path = tmp_path / "show.jsonl.gz"
     live, writer = live_show(fresh, path)
     writer.close()
-    replay = open_replay(path, None, "cpu")
+    replay = open_replay(path, [], "cpu")
     engine = replay.session.engine
     again = []
     for logged in replay.log.steps():
@@ -109,6 +110,30 @@ def test_a_replay_of_the_log_makes_the_same_frames(fresh: tuple[AblatableGenerat
     values = replay.session.registry.values()
     assert values["tempo.bpm"] != 120.0, "tap tempo replayed from the logged tap times"
     assert engine.scenes.book.get("scene 2") is not None, "the store happened again"
+
+
+def test_a_version_1_log_with_one_model_still_replays(
+        fresh: tuple[AblatableGenerator, ModelStats], tmp_path: Path) -> None:
+    """Logs written before several models were logged name one `model`, at version 1."""
+    path = tmp_path / "show.jsonl.gz"
+    live, writer = live_show(fresh, path)
+    writer.close()
+    header_line, rest = gzip.decompress(path.read_bytes()).split(b"\n", 1)
+    header = json.loads(header_line)
+    assert header["performer-show-log"] == 2 and len(header["models"]) == 1
+    header["performer-show-log"] = 1
+    header["model"] = header.pop("models")[0]
+    path.write_bytes(gzip.compress(json.dumps(header).encode() + b"\n" + rest))
+    replay = open_replay(path, [], "cpu")
+    try:
+        again = []
+        for logged in replay.log.steps():
+            replay.step(logged)
+            again.append(replay.session.engine.step().image)
+    finally:
+        replay.log.close()
+    assert len(again) == len(live) and all(
+        np.array_equal(a, b) for a, b in zip(live, again, strict=True))
 
 
 def test_each_change_is_one_line_with_step_time_name_value_and_source(
@@ -197,7 +222,7 @@ def test_a_log_of_another_model_is_refused_in_one_line(
     text = gzip.decompress(path.read_bytes()).replace(b'"sha256": "', b'"sha256": "ff', 1)
     path.write_bytes(gzip.compress(text))
     with pytest.raises(ShowLogError, match=r"the show used model dcgan_faces .*pass --model"):
-        open_replay(path, None, "cpu")
+        open_replay(path, [], "cpu")
 
 
 def test_render_replay_writes_the_video_sampled_at_another_fps(
