@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from performer.engine.session import Session, open_session
+from performer.engine.slot import ModelSlot
 from performer.models.base import ModelError
 from performer.models.loading import resolve
 from performer.outputs.recorder import Recorder
@@ -66,6 +67,7 @@ class Replay:
     clock: LoggedTime
     trigger_time: TriggerTime
     effects: list[EffectFile] = field(default_factory=list)  # the chain, as `--fx` chose it
+    held: dict[str, ModelSlot] = field(default_factory=dict)  # loaded, not selectable yet
 
     def step(self, logged: LoggedStep) -> None:
         """Give the registry what this step consumed live, then run the step."""
@@ -77,6 +79,10 @@ class Replay:
             for when in times:
                 self.trigger_time.now = when
                 registry.apply([ParamChange(name, True, SOURCE)])
+        for name in logged.loaded:  # selectable from this step on, as in the show
+            slot = self.held.pop(name, None)
+            if slot is not None:
+                self.session.engine.add_model(slot)
         self.clock.dt = logged.dt
 
 
@@ -98,12 +104,11 @@ def open_replay(path: Path, models: Sequence[str], device: str | None,
     session = open_session(specs, device, clock,
                            scene_names=[name for name, _ in header.scenes],
                            registry_clock=trigger_time, extra=fx_params,
-                           names=[model.name for model in header.models])
+                           names=[model.name for model in header.models], hold_models=True)
     session.settle()  # every model loaded, with the statistics the show used
-    failed = session.engine.failed_models()
-    if failed:
-        show_log.close()
-        raise ShowLogError(f"{path}: the show's model {failed[0]} could not be loaded")
+    for name in session.engine.failed_models():
+        log.warning("%s: the show's model %s could not be loaded here: where the show "
+                    "switched to it, the replay stays on the model before", path, name)
     registry = session.registry
     unknown = [name for name in header.registry if name not in registry]
     if unknown:
@@ -111,7 +116,7 @@ def open_replay(path: Path, models: Sequence[str], device: str | None,
     registry.apply([ParamChange(name, value, SOURCE) for name, value in header.registry.items()
                     if registry.param(name).kind is not Kind.TRIGGER])
     session.engine.scenes.book = SceneBook(Scene(name, values) for name, values in header.scenes)
-    return Replay(show_log, session, clock, trigger_time, effects)
+    return Replay(show_log, session, clock, trigger_time, effects, session.held or {})
 
 
 def checked_models(path: Path, logged: Sequence[LoggedModel], given: Sequence[str],

@@ -57,6 +57,7 @@ class Step:
     snapshot: Snapshot  # the registry's values as this step consumed them
     values: Snapshot  # ... plus the automation it wrote back
     stored: tuple[Scene, ...] = ()  # scenes stored on this step
+    models: tuple[str, ...] = ()  # the models model.select could show on this step
 
 
 StepObserver = Callable[[Step], None]
@@ -140,7 +141,7 @@ class Engine:
         with self._slots_lock:
             return sorted(self._failed)
 
-    def _select(self, snap: Snapshot) -> dict[str, Value]:
+    def _select(self, snap: Snapshot, loaded: Mapping[str, ModelSlot]) -> dict[str, Value]:
         """Follow model.select: switch to a loaded model (restoring its own ablation values,
         returned as writes), wait for one still loading, refuse one that failed."""
         wanted = snap.str("model.select", default=self.slot.name)
@@ -148,13 +149,16 @@ class Engine:
             self._note = ""
             return {}
         with self._slots_lock:
-            target, failed = self._slots.get(wanted), wanted in self._failed
+            failed = wanted in self._failed
+        target = loaded.get(wanted)
         if failed:
             self._note = ""
             return {"model.select": self.slot.name}  # the show stays on the model it shows
         if target is None:
             self._note = f"{wanted} is loading; {self.slot.name} stays until it is ready"
             return {}
+        if not target.saved:  # shown for the first time
+            target.start_walk(snap.int("drift.seed"))
         self.slot.saved = {name: snap[name] for name in ABLATION_STATE if name in snap}
         restored = dict(target.saved) or {"ablation.dead": 0.0, "ablation.rate": 0.0,
                                           "ablation.revive": False}
@@ -191,7 +195,9 @@ class Engine:
         dt = self.clock.tick()
         self.time += dt
         index, self.index = self.index, self.index + 1  # time and index advance together
-        switched = self._select(taken)  # a new model brings back its own ablation values
+        with self._slots_lock:  # the models this step may show (one may be loading now)
+            loaded = dict(self._slots)
+        switched = self._select(taken, loaded)  # a new model brings back its ablation values
         snap = Snapshot({**taken.data, **switched}, taken.fired_at) if switched else taken
         self.slot.refresh()
         writes = {**switched, **self.automate(snap, dt)}
@@ -200,7 +206,8 @@ class Engine:
         self._previous = values.data
         # The step consumed `taken`: the values a switch restores are the engine's own
         # writes (a replay switches, and restores them, again).
-        step = Step(index, self.time, dt, taken, values, tuple(self.scenes.stored))
+        step = Step(index, self.time, dt, taken, values, tuple(self.scenes.stored),
+                    tuple(loaded))
         for observer in self._observers:
             observer(step)
         # Modulation rides on the base values: the frame is made with (and carries) the

@@ -45,6 +45,8 @@ class Session:
     # Each model's name in model.select and its file, in --model order (the first is
     # `model`); a model whose file is missing is left out (its load fails in one line).
     model_files: tuple[tuple[str, Path], ...] = ()
+    # With hold_models: the models loaded but not yet given to the engine, by name.
+    held: dict[str, ModelSlot] | None = None
 
     def settle(self, timeout: float | None = None) -> bool:
         """Wait until the background has loaded and measured everything given so far
@@ -74,6 +76,7 @@ def open_session(
     model: ModelSpecs = None, device: str | None = None, clock: Clock | None = None,
     scene_names: Sequence[str] = (), registry_clock: Callable[[], float] = time.perf_counter,
     extra: Sequence[Param] = (), names: Sequence[str] | None = None,
+    hold_models: bool = False,
 ) -> Session:
     """Load the first model on the chosen device, wire a registry and engine to it, and
     queue the rest (measurements, further models) on the background thread.
@@ -81,7 +84,9 @@ def open_session(
     `scene_names` are the show file's scenes (scene.recall's choices); `registry_clock`
     times fired triggers (a replay gives back the logged times); `extra` parameters (the
     effect chain's) join the model's own; `names` name the models in model.select (by
-    default their files' stems, made unique; a replay gives the logged names)."""
+    default their files' stems, made unique; a replay gives the logged names). With
+    `hold_models` the further models are kept in `Session.held` once loaded, for the caller
+    to hand to the engine (a replay does, on the step the show's log says they loaded)."""
     started = time.perf_counter()
     specs: list[str | None] = [model] if model is None or isinstance(model, str) else list(model)
     specs = specs or [None]
@@ -99,9 +104,10 @@ def open_session(
                     directions=cached.directions)
     background = Background()
     measure_later(background, engine.slot, generator.weights_path, cached)
+    held: dict[str, ModelSlot] | None = {} if hold_models else None
     for spec, name in zip(specs[1:], names[1:], strict=True):
         background.submit(lambda spec=spec, name=name: load_another(  # type: ignore[misc]
-            engine, spec, name, chosen, background))
+            engine, spec, name, chosen, background, held))
     elapsed = time.perf_counter() - started
     log.info(
         "%s on %s: %d neurons in %d layers, %.0f MB (loaded in %.2f s)%s",
@@ -110,7 +116,7 @@ def open_session(
         "" if engine.slot.statistics == "ready" else "; statistics measured in the background",
     )
     return Session(generator, cached.stats, registry, engine, chosen, elapsed, background,
-                   model_files(specs, names))
+                   model_files(specs, names), held)
 
 
 def model_files(specs: Sequence[str | None], names: Sequence[str],
@@ -125,9 +131,10 @@ def model_files(specs: Sequence[str | None], names: Sequence[str],
 
 
 def load_another(engine: Engine, spec: str | None, name: str, device: torch.device,
-                 background: Background) -> None:
-    """A background job: load one more model for `model.select`, then queue what it lacks.
-    A model that fails says why in one line; the show stays on the model it shows."""
+                 background: Background, held: dict[str, ModelSlot] | None = None) -> None:
+    """A background job: load one more model for `model.select` (into `held` when given,
+    else straight to the engine), then queue what it lacks. A model that fails says why in
+    one line; the show stays on the model it shows."""
     started = time.perf_counter()
     try:
         model = load_model(spec, device)
@@ -142,7 +149,10 @@ def load_another(engine: Engine, spec: str | None, name: str, device: torch.devi
     slot = ModelSlot(model, cached.stats, int(engine.registry.value("drift.seed")), device,
                      cached.directions)
     measure_later(background, slot, weights, cached)  # the copy is taken before it is shown
-    engine.add_model(slot)
+    if held is not None:
+        held[name] = slot
+    else:
+        engine.add_model(slot)
     log.info("%s loaded in the background (%.1f s, %.0f MB)", name,
              time.perf_counter() - started, slot.memory_mb)
 

@@ -44,6 +44,7 @@ class ModelSlot:
                  device: torch.device, directions: Directions | None = None) -> None:
         self.model = model
         self.name = model.name
+        self.device = device
         self.ablation = Ablation(model, stats or ModelStats.unmeasured(model))
         self.latents: LatentPath = latent_path(model, seed, device)
         self.classes = ClassBlend(model.class_count) if model.class_count else None
@@ -54,6 +55,11 @@ class ModelSlot:
         self.saved: dict[str, Value] = {}  # its ablation values while another model shows
         self._inbox: list[Update] = []
         self._lock = threading.Lock()
+
+    def start_walk(self, seed: int) -> None:
+        """Begin this model's walk afresh at `seed`'s face: on its first showing, so the walk
+        depends on the show's seed then, not on when the model finished loading."""
+        self.latents = latent_path(self.model, seed, self.device)
 
     def offer(self, update: Update) -> None:
         """From any thread: taken by the engine on its next frame."""

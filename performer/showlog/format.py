@@ -11,6 +11,11 @@ that closes the step:
     {"f": 12, "t": 0.4, "n": "tempo.tap", "v": true, "s": "keyboard", "at": [81.02]}
     {"f": 12, "t": 0.4, "dt": 0.0333}
 
+A model that finished loading (`--model` repeated) is a line of the step it became
+selectable on, `{"f": 40, "t": 1.3, "loaded": "metfaces"}`: a replay loads every model first
+and lets the engine see each one on that step, so a switch that waited for a model waits
+as long again.
+
 `at` holds the times a trigger fired (tap tempo reads them). Floats are written with
 `repr`, so they read back bit for bit. A log that stops before the show ends (its size
 limit) says why in a last line, `{"stopped": "..."}`.
@@ -27,7 +32,7 @@ from typing import Any
 
 from performer.params import Value
 
-VERSION = 2  # 2: a list of models (version 1 named one, and still reads)
+VERSION = 2  # 2: a list of models and when each loaded (version 1 named one; it reads)
 MAGIC = "performer-show-log"
 SUFFIX = ".jsonl.gz"
 
@@ -108,7 +113,8 @@ class Header:
 
 @dataclass
 class LoggedStep:
-    """One engine step as logged: its changes, its fired triggers, its time step."""
+    """One engine step as logged: its changes, its fired triggers, its time step, and the
+    models that became selectable on it."""
 
     index: int
     time: float
@@ -116,6 +122,7 @@ class LoggedStep:
     changes: dict[str, Value] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     fired: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    loaded: list[str] = field(default_factory=list)
 
 
 def change_line(index: int, time: float, name: str, value: Value, source: str,
@@ -124,6 +131,10 @@ def change_line(index: int, time: float, name: str, value: Value, source: str,
     if at is not None:
         record["at"] = list(at)
     return json.dumps(record, separators=(",", ":"))
+
+
+def loaded_line(index: int, time: float, name: str) -> str:
+    return json.dumps({"f": index, "t": time, "loaded": name}, separators=(",", ":"))
 
 
 def step_line(index: int, time: float, dt: float) -> str:

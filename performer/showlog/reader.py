@@ -73,6 +73,9 @@ class ShowLog:
                     yield pending
                     pending, expected = None, expected + 1
                     continue
+                if "loaded" in record:
+                    pending.loaded.append(str(record["loaded"]))
+                    continue
                 name = str(record["n"])
                 if "at" in record:
                     pending.fired[name] = tuple(float(t) for t in record["at"])

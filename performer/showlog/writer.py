@@ -24,6 +24,7 @@ from performer.showlog.format import (
     Header,
     LoggedModel,
     change_line,
+    loaded_line,
     step_line,
     stopped_line,
 )
@@ -75,6 +76,7 @@ class ShowLogWriter:
         self._clock = clock
         self._last: dict[str, Value] = dict(header.registry)
         self._sources: dict[str, str] = {}
+        self._models = {header.models[0].name}  # shown from the start; the rest: when loaded
         self._queue: queue.Queue[Step | None] = queue.Queue(QUEUE_STEPS)
         self._stopped = False  # size limit or a gap: no more lines
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -151,6 +153,10 @@ class ShowLogWriter:
         for name, times in step.snapshot.fired_at.items():
             lines.append(change_line(index, shown, name, True, self._sources.get(name, "api"),
                                      times))
+        for name in step.models:
+            if name not in self._models:
+                self._models.add(name)
+                lines.append(loaded_line(index, shown, name))
         lines.append(step_line(index, shown, step.dt))
         self._last = dict(step.values.data)
         self._write("\n".join(lines))
