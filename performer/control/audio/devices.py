@@ -7,12 +7,11 @@ system) the import fails, which becomes `AudioUnavailable` with one clear line.
 from __future__ import annotations
 
 import atexit
-import ctypes
-import ctypes.util
 import re
-import sys
 from dataclasses import dataclass
 from types import ModuleType
+
+from performer.control.native_logs import quiet_native_audio_logs
 
 
 class AudioUnavailable(RuntimeError):
@@ -51,47 +50,15 @@ def rescan(sd: ModuleType) -> None:
 
     Not through sounddevice's own start-up: that silences the whole process's stderr while
     PortAudio starts (other threads' log lines vanished with it); the audio libraries'
-    chatter is silenced at its source instead (`quiet_audio_libraries`)."""
+    chatter is silenced at its source instead (`quiet_native_audio_logs`)."""
     release(sd)
-    quiet_audio_libraries()
+    quiet_native_audio_logs()
     error = sd._lib.Pa_Initialize()
     if error:
         raise AudioUnavailable("no audio system: " + sd.ffi.string(
             sd._lib.Pa_GetErrorText(error)).decode(errors="replace"))
     # sounddevice counts the starts: `release` and its exit handler end as many.
     setattr(sd, "_initialized", sd._initialized + 1)  # noqa: B010 (a module's private count)
-
-
-_quieted = False
-
-
-def quiet_audio_libraries() -> None:
-    """Route libasound's and libjack's messages ("cannot find card '0'", "jack server is not
-    running") to nowhere, once: PortAudio's start-up prints dozens when a system has no
-    card or no JACK server, and performer says what matters in one line.
-
-    The handler is libc's `strlen`, a C function that reads its first argument (a message
-    string) and does nothing else: no Python callback, which JACK's own threads would have
-    to wait on the GIL to run."""
-    global _quieted
-    if _quieted or not sys.platform.startswith("linux"):
-        return
-    _quieted = True
-    libc_name = ctypes.util.find_library("c")
-    if libc_name is None:
-        return
-    nothing = ctypes.cast(ctypes.CDLL(libc_name).strlen, ctypes.c_void_p)
-    for name, setters in (("asound", ("snd_lib_error_set_handler",)),
-                          ("jack", ("jack_set_error_function", "jack_set_info_function"))):
-        found = ctypes.util.find_library(name)
-        if found is None:
-            continue
-        try:
-            library = ctypes.CDLL(found)
-            for setter in setters:
-                getattr(library, setter)(nothing)
-        except (OSError, AttributeError):
-            continue
 
 
 def release(sd: ModuleType) -> None:

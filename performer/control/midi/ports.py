@@ -17,18 +17,16 @@ API; any other mido backend is used through mido, whose ports queue what they re
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import logging
 import os
 import re
-import sys
 import threading
 import time
 from typing import Any, Protocol
 
 import mido
 
+from performer.control.native_logs import quiet_native_audio_logs
 from performer.env import MIDI_APIS, MIDI_BACKEND_DEFAULT, midi_backend
 
 log = logging.getLogger(__name__)
@@ -115,30 +113,6 @@ def quiet(rt: Any) -> Any:
     return rt
 
 
-# libasound prints its own errors to stderr ("ALSA lib seq_hw.c:...: open /dev/snd/seq
-# failed") before python-rtmidi raises; our one-line notice says the same. The handler is
-# kept referenced for the life of the process, as libasound keeps calling it.
-_ALSA_ERROR_HANDLER = ctypes.CFUNCTYPE(
-    None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p
-)(lambda *_args: None)
-_alsa_silenced = False
-
-
-def silence_alsa_lib() -> None:
-    """Route libasound's stderr messages to a no-op handler (Linux; once; never raises)."""
-    global _alsa_silenced
-    if _alsa_silenced or not sys.platform.startswith("linux"):
-        return
-    _alsa_silenced = True
-    library = ctypes.util.find_library("asound")
-    if library is None:
-        return
-    try:
-        ctypes.CDLL(library).snd_lib_error_set_handler(_ALSA_ERROR_HANDLER)
-    except (OSError, AttributeError):
-        log.debug("could not quiet libasound's error output")
-
-
 def _own(names: list[str]) -> list[str]:
     return [n for n in names if not OWN_PORT.search(n)]
 
@@ -195,7 +169,7 @@ class RtMidiPorts:
     def __init__(self, backend: str, api: str | None) -> None:
         import rtmidi
 
-        silence_alsa_lib()
+        quiet_native_audio_logs()
         self._rtmidi = rtmidi
         self.backend_name = backend
         if api is None:
