@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from performer.controls import AUDIO_HITS, AUDIO_LEVELS, ENVELOPES, LFO_BEATS, LFOS
 from performer.engine.modulation.routes import Router
-from performer.engine.modulation.sources import BeatClock, Envelope, Lfo, Pulse
+from performer.engine.modulation.sources import BeatClock, Envelope, Lfo
 from performer.params import Param, Snapshot, Value
 
 
@@ -27,23 +27,29 @@ class Modulator:
         self.clock = BeatClock()
         self.lfos = [Lfo(seed=i) for i in range(1, LFOS + 1)]
         self.envelopes = [Envelope() for _ in range(ENVELOPES)]
-        self.pulses = {name: Pulse() for name in AUDIO_HITS}
+        self.pulses = {name: Envelope() for name in AUDIO_HITS}  # full velocity, no attack
         self.router = Router(params)
+        # The parameter names read every frame, built once.
+        self._lfo_names = [(f"lfo{i}", f"lfo.{i}.shape", f"lfo.{i}.rate", f"lfo.{i}.sync",
+                            f"lfo.{i}.phase") for i in range(1, LFOS + 1)]
+        self._envelope_names = [(f"env{i}", f"env.{i}.hit", f"env.{i}.velocity",
+                                 f"env.{i}.attack", f"env.{i}.decay")
+                                for i in range(1, ENVELOPES + 1)]
 
     def step(self, values: Snapshot, dt: float, alive: float) -> Modulation:
         fired = values.fired
         beats = self.clock.step(dt, values.float("tempo.bpm"), "tempo.downbeat" in fired,
                                 "tempo.bar" in fired)
         sources: dict[str, float] = {}
-        for i, lfo in enumerate(self.lfos, start=1):
-            sources[f"lfo{i}"] = lfo.step(
-                dt, values.str(f"lfo.{i}.shape"), values.float(f"lfo.{i}.rate"),
-                LFO_BEATS[values.str(f"lfo.{i}.sync")], values.float(f"lfo.{i}.phase"), beats)
-        for i, envelope in enumerate(self.envelopes, start=1):
-            if f"env.{i}.hit" in fired:
-                envelope.hit(values.float(f"env.{i}.velocity"))
-            sources[f"env{i}"] = envelope.step(dt, values.float(f"env.{i}.attack"),
-                                               values.float(f"env.{i}.decay"))
+        for lfo, (source, shape, rate, sync, phase) in zip(self.lfos, self._lfo_names,
+                                                          strict=True):
+            sources[source] = lfo.step(dt, values.str(shape), values.float(rate),
+                                       LFO_BEATS[values.str(sync)], values.float(phase), beats)
+        for envelope, (source, hit, velocity, attack, decay_name) in zip(
+                self.envelopes, self._envelope_names, strict=True):
+            if hit in fired:
+                envelope.hit(values.float(velocity))
+            sources[source] = envelope.step(dt, values.float(attack), values.float(decay_name))
         sources["show.alive"] = alive
         sources["show.beat"] = self.clock.beat_phase
         sources["show.bar"] = self.clock.bar_phase
@@ -51,5 +57,7 @@ class Modulator:
             sources[name] = values.float(name)
         decay = values.float("audio.decay")
         for name, pulse in self.pulses.items():
-            sources[name] = pulse.step(dt, name in fired, decay)
+            if name in fired:
+                pulse.hit(1.0)
+            sources[name] = pulse.step(dt, 0.0, decay)
         return Modulation(sources, self.router.step(values, sources, dt))

@@ -12,13 +12,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from performer.controls import ROUTE_OFF, ROUTES
+from performer.engine.drift import smoothstep
 from performer.params import Param, Snapshot, Value
 
 CURVES: dict[str, Callable[[float], float]] = {
     "linear": lambda x: x,
     "in": lambda x: x * x,
     "out": lambda x: 1.0 - (1.0 - x) * (1.0 - x),
-    "smooth": lambda x: x * x * (3.0 - 2.0 * x),
+    "smooth": smoothstep,
     "step": lambda x: 1.0 if x >= 0.5 else 0.0,
 }
 
@@ -33,17 +34,22 @@ class Route:
     smooth: float
 
 
+# Each slot's parameter names (source, target, depth, curve, smooth), built once.
+ROUTE_NAMES = [tuple(f"route.{slot}.{field}" for field in
+                     ("source", "target", "depth", "curve", "smooth"))
+               for slot in range(1, ROUTES + 1)]
+
+
 def routes_of(values: Snapshot) -> list[Route]:
     """The routes the values switch on (source and target both set)."""
     routes = []
-    for slot in range(1, ROUTES + 1):
-        source = values.str(f"route.{slot}.source")
-        target = values.str(f"route.{slot}.target")
+    for slot, (source_name, target_name, depth, curve, smooth) in enumerate(ROUTE_NAMES,
+                                                                             start=1):
+        source, target = values.str(source_name), values.str(target_name)
         if source == ROUTE_OFF or target == ROUTE_OFF:
             continue
-        routes.append(Route(slot, source, target, values.float(f"route.{slot}.depth"),
-                            values.str(f"route.{slot}.curve"),
-                            values.float(f"route.{slot}.smooth")))
+        routes.append(Route(slot, source, target, values.float(depth), values.str(curve),
+                            values.float(smooth)))
     return routes
 
 

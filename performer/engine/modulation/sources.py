@@ -1,4 +1,5 @@
-"""The stateful sources: the beat clock, LFOs, envelopes and the audio hit pulses.
+"""The stateful sources: the beat clock, LFOs and envelopes (an audio hit is an envelope
+with no attack).
 
 Each is stepped once per frame by the frame's dt; none reads a clock of its own, so a fixed
 clock renders the same modulation every time.
@@ -78,19 +79,4 @@ class Envelope:
             return self.level
         fall = self.peak * dt / decay if decay > 0.0 else self.level
         self.level = max(0.0, self.level - fall)
-        return self.level
-
-
-@dataclass
-class Pulse:
-    """An audio onset or beat as a source: 1 on the frame it arrives, falling to 0 over
-    `decay` seconds."""
-
-    level: float = 0.0
-
-    def step(self, dt: float, hit: bool, decay: float) -> float:
-        if hit:
-            self.level = 1.0
-            return self.level
-        self.level = max(0.0, self.level - dt / decay) if decay > 0.0 else 0.0
         return self.level

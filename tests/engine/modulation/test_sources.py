@@ -6,7 +6,7 @@ import pytest
 
 from performer.controls import LFO_SHAPES
 from performer.engine.modulation.shapes import wave
-from performer.engine.modulation.sources import BeatClock, Envelope, Lfo, Pulse
+from performer.engine.modulation.sources import BeatClock, Envelope, Lfo
 
 
 @pytest.mark.parametrize("shape", LFO_SHAPES)
@@ -68,8 +68,10 @@ def test_envelope_rises_then_falls_to_zero() -> None:
     assert env.step(0.01, attack=0.0, decay=0.4) == 1.0  # no attack: at the peak at once
 
 
-def test_pulse_is_one_on_its_frame_then_decays() -> None:
-    pulse = Pulse()
-    assert pulse.step(0.05, True, 0.1) == 1.0
-    assert pulse.step(0.05, False, 0.1) == pytest.approx(0.5)
-    assert pulse.step(0.05, False, 0.1) == pytest.approx(0.0)
+def test_an_audio_hit_is_one_on_its_frame_then_decays() -> None:
+    """The audio onset and beat sources: envelopes hit at full velocity, with no attack."""
+    pulse = Envelope()
+    pulse.hit(1.0)
+    assert pulse.step(0.05, 0.0, 0.1) == 1.0
+    assert pulse.step(0.05, 0.0, 0.1) == pytest.approx(0.5)
+    assert pulse.step(0.05, 0.0, 0.1) == pytest.approx(0.0)
