@@ -20,6 +20,7 @@ from performer.models.stylegan2.params import stylegan2_params
 from performer.models.stylegan3.params import TRANSFORM_PARAMS
 from performer.params import Curve, Kind, Param
 from performer.render.fx.setup import resolve_chain
+from performer.render.fx.show_state import SHOW_UNIFORMS
 
 BUILTIN_LAYERS = ("block0", "block1", "block2", "block3")  # the built-in model's layers
 
@@ -116,7 +117,14 @@ def osc_table() -> str:
     return "\n".join(rows + state)
 
 
-SECTIONS = {"parameters": parameter_table, "keys": keys_table, "osc": osc_table,
+def fx_show_state_table() -> str:
+    rows = ["| uniform | type | value |", "|---|---|---|"]
+    rows += [f"| `{name}` | float | {text} |" for name, text in SHOW_UNIFORMS.items()]
+    return "\n".join(rows)
+
+
+SECTIONS = {"parameters": parameter_table, "fx-show-state": fx_show_state_table,
+            "keys": keys_table, "osc": osc_table,
             "stylegan2-parameters": stylegan2_parameter_table,
             "stylegan3-parameters": stylegan3_parameter_table, "fx-parameters": fx_parameter_table}
 

@@ -13,6 +13,7 @@ Every refusal is one clear line in the reply, and nothing else happens.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import socket
@@ -47,7 +48,10 @@ def host_name(header: str) -> str:
     return netloc.rpartition(":")[0] if netloc.count(":") == 1 else netloc
 
 
+@functools.cache
 def _machine_names() -> frozenset[str]:
+    """This machine's names, looked up once: getfqdn can wait on DNS, which a venue network
+    may not have, and the server's event loop must not wait on it per request."""
     name = socket.gethostname().lower()
     return frozenset({name, f"{name}.local", socket.getfqdn().lower()})
 

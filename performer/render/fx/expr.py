@@ -8,6 +8,7 @@ parentheses and the usual functions. Nothing else is evaluated (no names, no att
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import operator
 from collections.abc import Callable, Mapping
@@ -30,13 +31,18 @@ class ExpressionError(ValueError):
     """An expression that is not arithmetic, names an unknown variable, or fails."""
 
 
-def evaluate(expression: str, variables: Mapping[str, float]) -> float:
-    """The value of `expression`; `$NAME` reads `variables["NAME"]`."""
-    source = expression.replace("$", "_v_")
+@functools.lru_cache(maxsize=512)
+def _parsed(expression: str) -> ast.Expression:
+    """The expression's syntax tree, parsed once (pass sizes are evaluated every refresh)."""
     try:
-        tree = ast.parse(source, mode="eval")
+        return ast.parse(expression.replace("$", "_v_"), mode="eval")
     except SyntaxError as err:
         raise ExpressionError(f"cannot read {expression!r}") from err
+
+
+def evaluate(expression: str, variables: Mapping[str, float]) -> float:
+    """The value of `expression`; `$NAME` reads `variables["NAME"]`."""
+    tree = _parsed(expression)
     try:
         return float(_eval(tree.body, variables, expression))
     except (ArithmeticError, ValueError, TypeError) as err:
