@@ -163,16 +163,22 @@ SOURCES = (*(f"lfo{i}" for i in range(1, LFOS + 1)),
            *SHOW_SOURCES, *AUDIO_LEVELS, *AUDIO_HITS)
 
 
+# Read by the engine's automation or by the modulation itself, both of which run on the base
+# values before the routes: a route on them would move nothing.
+UNROUTABLE_GROUPS = ("route", "audio", "lfo", "env")
+UNROUTABLE = ("ablation.rate", "drift.bars", "tempo.bpm", "scene.morph")
+
+
 def route_targets(params: Sequence[Param]) -> tuple[str, ...]:
-    """The parameters a route may move: every number a performer sets (not the audio
-    analysis, which is a source, nor the routes themselves)."""
+    """The parameters a route may move: every number the frame is made with (not the
+    audio analysis, which is a source, nor what is read before the routes run)."""
     return tuple(p.name for p in params if p.kind in (Kind.FLOAT, Kind.INT)
-                 and p.group not in ("route", "audio"))
+                 and p.group not in UNROUTABLE_GROUPS and p.name not in UNROUTABLE)
 
 
 def modulation_params(params: Sequence[Param]) -> list[Param]:
-    """LFO, envelope, audio-feature and route parameters; routes may target any of
-    `params`' numbers (and the LFO and envelope settings declared here)."""
+    """LFO, envelope, audio-feature and route parameters; routes may target `params`'
+    numbers (`route_targets`)."""
     declared: list[Param] = []
     for i in range(1, LFOS + 1):
         declared += [

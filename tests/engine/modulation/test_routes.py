@@ -43,10 +43,10 @@ def test_routes_switched_off_move_nothing() -> None:
 
 
 def test_an_int_target_gets_a_whole_number() -> None:
-    registry = registry_with(**{"route.3.source": "audio.low", "route.3.target": "drift.bars",
-                                "route.3.depth": 0.1})
+    registry = registry_with(**{"route.3.source": "audio.low", "route.3.target": "drift.seed",
+                                "route.3.depth": 1e-9})
     out = router_for(registry).step(registry.values(), {"audio.low": 0.9}, 0.01)
-    assert out == {"drift.bars": 6}  # 0.1 × 0.9 × 64 = 5.76
+    assert out == {"drift.seed": 2}  # 1e-9 × 0.9 × (2³¹ − 1) = 1.93
 
 
 @pytest.mark.parametrize(("curve", "half"), [("linear", 0.5), ("in", 0.25), ("out", 0.75),
@@ -67,3 +67,14 @@ def test_smoothing_approaches_the_target_with_its_time_constant() -> None:
     first = router.step(values, {"env1": 1.0}, 0.1)["output.blackout"]
     second = router.step(values, {"env1": 1.0}, 0.1)["output.blackout"]
     assert 0.6 < first < 0.7 and first < second < 1.0
+
+
+def test_what_is_read_before_the_routes_run_is_no_target() -> None:
+    """The engine's automation and the modulation read these on the base values: a route on
+    them would move nothing, so none is offered."""
+    targets = registry_with().param("route.1.target").choices
+    for name in ("ablation.rate", "drift.bars", "tempo.bpm", "scene.morph", "lfo.1.rate",
+                 "env.1.decay", "audio.decay"):
+        assert name not in targets
+    for name in ("ablation.dead", "drift.speed", "drift.direction.1", "output.blackout"):
+        assert name in targets
