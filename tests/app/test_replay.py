@@ -180,6 +180,15 @@ def replayed_steps(log: Path) -> int:
         show_log.close()
 
 
+def logged(log: Path, name: str, value: object) -> bool:
+    """Whether the log, as flushed so far, holds a step that set `name` to `value`."""
+    show_log = ShowLog(log)
+    try:
+        return any(step.changes.get(name) == value for step in show_log.steps())
+    finally:
+        show_log.close()
+
+
 def replayed(log: Path) -> list[np.ndarray]:
     replay = open_replay(log, [], "cpu")
     try:
@@ -257,9 +266,9 @@ def test_kill_9_mid_show_leaves_a_log_that_replays_up_to_the_kill(projector: Pro
     assert any(f"{broken}:3: ablation.dead: expected a number, got 'lots' (entry skipped)"
                in line for line in show.lines), show.lines
     show.osc.send_message("/performer/scene/recall", "b")
-    time.sleep(1.0)
+    wait_until(lambda: logged(show.log, "scene.recall", "b"), timeout=60)
     show.osc.send_message("/performer/raw/ablation/dead", 0.5)
-    time.sleep(2.0)  # more than a flush interval after the change
+    wait_until(lambda: logged(show.log, "ablation.dead", 0.5), timeout=60)  # flushed
     os.kill(show.process.pid, signal.SIGKILL)
     show.finish()
     replay = open_replay(show.log, [], "cpu")

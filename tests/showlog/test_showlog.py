@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 import time
@@ -279,10 +280,14 @@ def test_a_log_stops_at_its_size_limit(fresh: tuple[AblatableGenerator, ModelSta
 
 
 def test_old_logs_are_pruned_to_the_newest(tmp_path: Path) -> None:
+    """By time written, not by name (logs made in one second get -2, -3... suffixes, which
+    sort before the plain name)."""
+    logs = []
     for second in range(5):
         log = default_log_path(tmp_path)
         log.write_bytes(b"")
-        import os
         os.utime(log, (second, second))
+        logs.append(log)
     deleted = prune(tmp_path, keep=2)
-    assert len(deleted) == 3 and len(list(tmp_path.iterdir())) == 2
+    assert sorted(deleted) == sorted(logs[:3])
+    assert sorted(tmp_path.iterdir()) == sorted(logs[3:])
