@@ -138,6 +138,7 @@ class SynthesisNetwork(nn.Module):
             block.memory_format = memory_format
             for layer in block.convs:
                 layer.lay_out(memory_format)
+                layer.styles_on_maps = layer.maps_smaller and not use_half
 
     def forward(self, w: Tensor) -> Tensor:
         """w (N, w_dim), already truncated -> image (N, C, R, R), float32, about [-1, 1]."""

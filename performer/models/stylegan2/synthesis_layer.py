@@ -97,10 +97,12 @@ class SynthesisLayer(nn.Module):
         self.register_buffer("gained_bias", torch.zeros(out_channels), persistent=False)
         self.mask = ChannelMask(LayerInfo(name, out_channels, resolution, resolution))
         # Styles go where they cost less per frame: on the weights (O·I·k² values), or on
-        # the input and output maps when those are smaller (the low resolutions).
+        # the input and output maps when those are smaller (the low resolutions), in
+        # float32 only (set_device): float16 maps scaled by raw styles could overflow.
         in_size = resolution // 2 if up else resolution
-        self.styles_on_maps = out_channels * in_channels * k * k > (
+        self.maps_smaller = out_channels * in_channels * k * k > (
             in_channels * in_size**2 + out_channels * resolution**2)
+        self.styles_on_maps = self.maps_smaller
         self.style_offset = 0  # set by the network
         self.noise_offset = 0
 
