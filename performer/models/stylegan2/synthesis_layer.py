@@ -30,7 +30,7 @@ from performer.models.stylegan2.fir import Blur, filter_2d
 DEMOD_EPS = 1e-8
 
 
-def demodulation(styles: Tensor, weight_sq: Tensor, gain: float) -> Tensor:
+def demodulation(styles: Tensor, weight_sq: Tensor, gain: float | Tensor) -> Tensor:
     """Each sample's demodulation factors times `gain`: styles (N, I) -> (N, O).
 
     With `weight_sq` (O, I) = sum over the kernel of weight², the factor

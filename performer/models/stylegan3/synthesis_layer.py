@@ -25,7 +25,14 @@ from torch import Tensor, nn
 
 from performer.models.base import ChannelMask, LayerInfo
 from performer.models.stylegan2.equalized import EqualizedLinear
-from performer.models.stylegan2.synthesis_layer import groups_as_samples, samples_as_groups
+from performer.models.stylegan2.synthesis_layer import (
+    demodulation,
+    groups_as_samples,
+    samples_as_groups,
+)
+from performer.models.stylegan2.synthesis_layer import (
+    modulated_weights as stylegan2_modulated_weights,
+)
 from performer.models.stylegan3.config import LayerSpec
 from performer.models.stylegan3.filters import (
     depthwise_kernels,
@@ -34,24 +41,18 @@ from performer.models.stylegan3.filters import (
     upsample,
 )
 
-DEMOD_EPS = 1e-8
 LRELU_SLOPE = 0.2
 LRELU_GAIN = math.sqrt(2.0)
 
 
 def modulated_weights(weight: Tensor, weight_sq: Tensor, styles: Tensor, gain: Tensor,
                       ) -> Tensor:
-    """Per-sample demodulated weights, times `gain` (scalar): (N, O, I, k, k).
-
-    `weight` is already scaled to unit mean square per output channel and `weight_sq`
-    (O, I) is its squared sum over the kernel, so demodulation is one small matmul. The
-    styles are scaled to unit mean square per sample first, as NVlabs does (their code
+    """Per-sample demodulated weights, times `gain` (scalar): (N, O, I, k, k); StyleGAN2's,
+    after scaling the styles to unit mean square per sample, as NVlabs does (their code
     takes that mean over the whole batch; at batch 1, which performer runs, the two agree).
-    """
+    `weight` is already scaled to unit mean square per output channel."""
     s = styles * styles.square().mean(dim=1, keepdim=True).rsqrt()  # (N, I)
-    demod = (s.square() @ weight_sq.t() + DEMOD_EPS).rsqrt() * gain  # (N, O)
-    scale = demod[:, :, None] * s[:, None, :]  # (N, O, I): one pass over the weights
-    return weight.unsqueeze(0) * scale[:, :, :, None, None]  # in `weight`'s memory order
+    return stylegan2_modulated_weights(weight, s, demodulation(s, weight_sq, gain))
 
 
 class SynthesisLayer(nn.Module):
