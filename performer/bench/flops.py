@@ -1,10 +1,8 @@
 """How close a forward pass comes to this machine's limit: achieved GFLOP/s against sgemm.
 
-The generator's work is counted once by torch's FlopCounterMode (multiply-adds of its
-convolutions and matmuls as 2 FLOPs each, from input sizes: the zeros a transposed
-convolution inserts are not counted). The machine's limit is a float32 matrix product
-(sgemm) of a size that runs near peak, timed in the same run and interleaved with the
-generator, so a busy machine slows both alike.
+The generator's work is counted once (`models.stats.forward_flops`). The machine's limit
+is a float32 matrix product (sgemm) of a size that runs near peak, timed in the same run
+and interleaved with the generator, so a busy machine slows both alike.
 """
 
 from __future__ import annotations
@@ -12,19 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
-from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
 
 from performer.models.device import synchronize
 
 SGEMM_SIDE = 1024  # square float32 matrices: big enough for peak, small enough for caches
-
-
-def forward_flops(model: nn.Module, z: torch.Tensor) -> int:
-    """FLOPs of one forward pass of `model` on `z`."""
-    with torch.inference_mode(), FlopCounterMode(display=False) as counter:
-        model(z)
-    return int(counter.get_total_flops())
 
 
 def sgemm(device: torch.device) -> tuple[Callable[[], object], int]:

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 
-from performer.bench.flops import forward_flops, sgemm
+from performer.bench.flops import sgemm
 from performer.bench.nvlabs_reference import their_forward
 from performer.bench.timing import interleaved, timed_forward, without_masks
+from performer.models.base import AblatableGenerator
+from performer.models.stats import forward_flops
 from performer.models.stylegan2 import StyleGAN2Config, StyleGAN2Generator
 from performer.models.stylegan3 import StyleGAN3Config, StyleGAN3Generator
 
@@ -109,7 +111,7 @@ def stylegan_figures(model: StyleGAN2Generator | StyleGAN3Generator, device: tor
         mask.fill.normal_()
         mask.fill.mul_(1.0 - mask.keep)
 
-    flops = forward_flops(bare, z)
+    flops = forward_flops(cast(AblatableGenerator, bare), z)  # the same class, unmasked
     matmul, matmul_flops = sgemm(device)
     contenders = {"bare": timed_forward(bare, z, device),
                   "ablated": timed_forward(model, z, device), "sgemm": matmul}

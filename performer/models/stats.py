@@ -120,11 +120,16 @@ def capture(model: AblatableGenerator) -> Iterator[dict[str, torch.Tensor]]:
             handle.remove()
 
 
-def forward_flops(model: AblatableGenerator) -> int:
-    """Floating-point operations of one sample's forward pass, as torch counts them."""
-    device = next(model.parameters()).device
+def forward_flops(model: AblatableGenerator, z: torch.Tensor | None = None) -> int:
+    """Floating-point operations of one forward pass on `z` (default: one sample of the
+    model's own latents), as torch's FlopCounterMode counts them: the multiply-adds of
+    convolutions and matmuls, 2 each (the zeros a transposed convolution inserts are not
+    counted)."""
+    if z is None:
+        device = next(model.parameters()).device
+        z = model.sample_latents(1, SAMPLE_SEED).to(device)
     with torch.inference_mode(), FlopCounterMode(display=False) as counter:
-        model(model.sample_latents(1, SAMPLE_SEED).to(device))
+        model(z)
     return max(int(counter.get_total_flops()), 1)
 
 
