@@ -14,7 +14,7 @@ from pathlib import Path
 
 from performer.frame import Frame
 from performer.outputs.fanout import Fanout
-from performer.outputs.recorder import CONTAINERS
+from performer.outputs.recorder import CONTAINERS, codec_for
 from performer.outputs.recording import RecordingOutput
 from performer.video import OutputFigures, VideoFrame, VideoOutput
 
@@ -39,7 +39,7 @@ class OutputStage:
         self.fanout = Fanout(outputs)
         self.record_path = record_path or default_recording_path(record_codec)
         self.record_codec = record_codec
-        RecordingOutput(self.record_path, record_codec)  # a bad name fails before the show
+        codec_for(self.record_path, record_codec)  # a bad name fails before the show
         self._recording = False
         self._takes = 0
 

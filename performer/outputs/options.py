@@ -48,4 +48,5 @@ def streaming_outputs(args: argparse.Namespace) -> list[VideoOutput]:
 
 def wants_output(args: argparse.Namespace) -> bool:
     """Whether the command line asks for any output (a show without a window needs one)."""
-    return bool(streaming_outputs(args)) or args.record is not None
+    return any(getattr(args, name) is not None
+               for name in ("ndi", "syphon", "spout", "vcam", "record"))
