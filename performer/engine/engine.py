@@ -91,9 +91,9 @@ class Engine:
         self._slots_lock = threading.Lock()
         self._note = ""  # about a model asked for and not (yet) shown
         self.taps = TapTempo()
-        self.modulator = Modulator({p.name: p for p in registry.params()})
-        self.scenes = SceneDirector(scenes or SceneBook(),
-                                    {p.name: p for p in registry.params()})
+        params = {p.name: p for p in registry.params()}
+        self.modulator = Modulator(params)
+        self.scenes = SceneDirector(scenes or SceneBook(), params)
         self._observers: list[StepObserver] = []
         self._previous: Mapping[str, Value] | None = None  # the last step's values
         self.time = 0.0

@@ -62,9 +62,6 @@ class SceneBook:
     def __len__(self) -> int:
         return len(self._scenes)
 
-    def names(self) -> list[str]:
-        return list(self._scenes)
-
     def scenes(self) -> list[Scene]:
         return list(self._scenes.values())
 

@@ -116,7 +116,7 @@ class Effect:
                ) -> moderngl.Texture:
         """Run every pass over `image` for an output of `size`; the last pass's texture."""
         variables = {"WIDTH": float(size[0]), "HEIGHT": float(size[1]),
-                     **size_variables(self.doc, inputs)}
+                     **size_variables(inputs)}
         sizes = [self._pass_size(p, size, variables) for p in self.doc.passes]
         self._allocate(size, sizes)
         self._set_all({"TIME": clock.time, "TIMEDELTA": clock.delta,

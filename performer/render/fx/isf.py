@@ -120,12 +120,6 @@ def parse_isf(text: str, name: str) -> IsfDocument:
     )
 
 
-def body_start_line(text: str) -> int:
-    """The 1-based line on which the header comment ends (the GLSL follows it)."""
-    match = _HEADER.search(text)
-    return text.count("\n", 0, match.end()) + 1 if match else 1
-
-
 class _Locator:
     """Finds the header line an error is about (the first line mentioning a name)."""
 

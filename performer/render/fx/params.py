@@ -92,7 +92,7 @@ def uniform_values(slot: int, doc: IsfDocument, values: Mapping[str, Value],
     return uniforms
 
 
-def size_variables(doc: IsfDocument, uniforms: Mapping[str, UniformValue]) -> dict[str, float]:
+def size_variables(uniforms: Mapping[str, UniformValue]) -> dict[str, float]:
     """The `$input` variables a pass-size expression may read (scalars only)."""
     return {name: float(value) for name, value in uniforms.items()
             if not isinstance(value, tuple)}
