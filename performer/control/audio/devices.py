@@ -7,10 +7,10 @@ system) the import fails, which becomes `AudioUnavailable` with one clear line.
 from __future__ import annotations
 
 import atexit
-import re
 from dataclasses import dataclass
 from types import ModuleType
 
+from performer.control.device_names import name_pattern
 from performer.control.native_logs import quiet_native_audio_logs
 
 
@@ -95,8 +95,5 @@ def find_input(devices: list[InputDevice], wanted: str | None) -> InputDevice | 
         return devices[0]
     if wanted.isdigit():
         return next((d for d in devices if d.index == int(wanted)), None)
-    try:
-        pattern = re.compile(wanted, re.IGNORECASE)
-    except re.error:
-        pattern = re.compile(re.escape(wanted), re.IGNORECASE)
+    pattern = name_pattern(wanted)
     return next((d for d in devices if pattern.search(d.label)), None)

@@ -56,14 +56,6 @@ def choose_backend(api: str | None) -> str:
     return MIDI_BACKEND_DEFAULT
 
 
-def name_pattern(text: str) -> re.Pattern[str]:
-    """--midi NAME: a case-insensitive regex, or a plain substring if it is not a regex."""
-    try:
-        return re.compile(text, re.IGNORECASE)
-    except re.error:
-        return re.compile(re.escape(text), re.IGNORECASE)
-
-
 class InPort(Protocol):
     name: str
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import mido
 
+from performer.control.device_names import name_pattern
 from performer.control.midi.clock import PPQN, ClockFollower
 from performer.control.midi.learn import Learner
 from performer.control.midi.mapping import SOURCE, Router
@@ -35,7 +36,6 @@ from performer.control.midi.ports import (
     OutPort,
     Ports,
     choose_backend,
-    name_pattern,
     open_ports,
 )
 from performer.control.midi.profiles import (

@@ -8,7 +8,8 @@ import os
 import pytest
 
 from performer.app.cli import build_parser
-from performer.control.midi.ports import choose_backend, name_pattern
+from performer.control.device_names import name_pattern
+from performer.control.midi.ports import choose_backend
 
 
 @pytest.mark.usefixtures("without_mido_backend")
