@@ -27,7 +27,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from performer.control.osc.query import Namespace, Node, find
+from performer.control.osc.query import Namespace, Node
 from performer.control.osc.routing import Route, address_of, decode_packet, feedback_value
 from performer.params import Kind, ParamChange, Value
 
@@ -270,7 +270,7 @@ class ListenHub:
         if name == "IGNORE":
             client.listening.discard(path)
             return
-        node = find(self.namespace.tree(), path)
+        node = self._shape.get(path)  # the tree as last checked: not rebuilt per LISTEN
         if node is None or node.get("ACCESS") not in READABLE:
             self._refuse(client, f"{path[:80]!r} is not a readable path")
             return
