@@ -28,8 +28,8 @@ from aiohttp import WSMsgType, web
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from performer.control.osc.query import Namespace, Node
-from performer.control.osc.routing import Route, address_of, decode_packet, feedback_value
-from performer.params import Kind, ParamChange, Value
+from performer.control.osc.routing import Route, address_of, decode_packet, route_value
+from performer.params import ParamChange, Value
 
 log = logging.getLogger(__name__)
 
@@ -43,24 +43,8 @@ READABLE = (1, 3)
 
 def value_message(route: Route, value: Value) -> bytes | None:
     """The binary OSC message carrying `value` for a route, as its node's VALUE says it."""
-    param = route.param
-    if param.kind is Kind.TRIGGER:
-        return None
-    arg: float | int | str
-    if not route.raw:
-        number = feedback_value(param, value)
-        if number is None:
-            return None
-        arg = number
-    elif param.kind is Kind.CHOICE:
-        arg = str(value)
-    elif param.kind is Kind.TOGGLE:
-        arg = 1 if value else 0
-    elif param.kind is Kind.INT:
-        arg = int(value)
-    else:
-        arg = float(value)
-    return _message(route.address, arg)
+    arg = route_value(route, value)
+    return None if arg is None else _message(route.address, arg)
 
 
 def _message(address: str, arg: float | int | str) -> bytes:

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from performer.control.http.server import local_address
-from performer.control.osc.routing import AddressTable, Route, feedback_value
+from performer.control.osc.routing import AddressTable, Route, route_value
 from performer.control.osc.state import FrameState, StateNode
 from performer.params import Kind, Registry, Value
 
@@ -52,25 +52,26 @@ def parameter_node(route: Route, value: Value) -> Node:
     node["ACCESS"] = READ | WRITE
     if param.kind is Kind.CHOICE:
         if route.raw:
-            node.update(TYPE="s", RANGE=[{"VALS": list(param.choices)}], VALUE=[str(value)])
+            node.update(TYPE="s", RANGE=[{"VALS": list(param.choices)}],
+                        VALUE=[route_value(route, value)])
         else:
             listed = ", ".join(f"{i} = {c}" for i, c in enumerate(param.choices, start=1))
             node.update(TYPE="i", RANGE=[{"MIN": 1, "MAX": len(param.choices)}],
-                        VALUE=[feedback_value(param, value)], CLIPMODE=["both"])
+                        VALUE=[route_value(route, value)], CLIPMODE=["both"])
             node["DESCRIPTION"] += f" ({listed}; a name works too.)"
     elif param.kind is Kind.TOGGLE:
-        node.update(TYPE="i", RANGE=[{"MIN": 0, "MAX": 1}], VALUE=[1 if value else 0])
+        node.update(TYPE="i", RANGE=[{"MIN": 0, "MAX": 1}], VALUE=[route_value(route, value)])
     elif route.raw:
         integer = param.kind is Kind.INT
         low, high = (int(param.minimum), int(param.maximum)) if integer else (
             param.minimum, param.maximum)
         node.update(TYPE="i" if integer else "f", RANGE=[{"MIN": low, "MAX": high}],
-                    VALUE=[int(value) if integer else float(value)], CLIPMODE=["both"])
+                    VALUE=[route_value(route, value)], CLIPMODE=["both"])
         if param.unit:
             node["DESCRIPTION"] += f" In {param.unit}."
     else:
         node.update(TYPE="f", RANGE=[{"MIN": 0.0, "MAX": 1.0}],
-                    VALUE=[feedback_value(param, value)], CLIPMODE=["both"])
+                    VALUE=[route_value(route, value)], CLIPMODE=["both"])
     return node
 
 

@@ -281,6 +281,20 @@ def feedback_value(param: Param, value: Value) -> float | int | None:
     return float(param.to_normalized(value))
 
 
+def route_value(route: Route, value: Value) -> float | int | str | None:
+    """What `route`'s address carries for a value (a node's VALUE, a pushed message): the
+    feedback value on a normalised address; on a raw one the value in its own units, a
+    choice by name, a toggle as 0 or 1 (None: a trigger holds no value)."""
+    param = route.param
+    if not route.raw or param.kind is Kind.TRIGGER:
+        return feedback_value(param, value)
+    if param.kind is Kind.CHOICE:
+        return str(value)
+    if param.kind is Kind.TOGGLE:
+        return 1 if value else 0
+    return int(value) if param.kind is Kind.INT else float(value)
+
+
 # --- datagrams ------------------------------------------------------------------------
 @dataclass
 class DecodedPacket:
