@@ -99,8 +99,8 @@ def declare(layer_names: Sequence[str], extra: Sequence[Param] = (),
         Param("tempo.downbeat", Kind.TRIGGER, False,
               "Count bars from here (a MIDI clock start fires it)."),
         Param("tempo.bar", Kind.TRIGGER, False,
-              "A bar line from a clock (MIDI clock, Ableton Link): beat-synced LFOs line up "
-              "to it."),
+              "A bar line from a clock (MIDI clock, Ableton Link): the beat count (synced "
+              "LFOs, drift.bars, quantized recalls) lines up to it."),
         Param("ablation.sync", Kind.TOGGLE, False,
               "Read ablation.rate as neurons per beat instead of per second."),
         Param("drift.bars", Kind.INT, 0,

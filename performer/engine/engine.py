@@ -23,6 +23,7 @@ import torch
 
 from performer.controls import ALL_LAYERS, AUDIO_LEVELS, BLACKOUT_FADE_S
 from performer.engine.ablation import Ablation, AblationState
+from performer.engine.beats import BeatClock
 from performer.engine.clock import Clock
 from performer.engine.directions import KNOBS
 from performer.engine.drift import ClassBlend
@@ -43,7 +44,6 @@ log = logging.getLogger(__name__)
 
 ENGINE = "engine"  # the source of the changes the engine writes back (automation)
 
-BEATS_PER_BAR = 4  # drift.bars counts bars of four beats at tempo.bpm
 
 
 @dataclass(frozen=True)
@@ -91,14 +91,15 @@ class Engine:
         self._slots_lock = threading.Lock()
         self._note = ""  # about a model asked for and not (yet) shown
         self.taps = TapTempo()
+        self.beats = BeatClock()  # the show's one beat clock, stepped in `automate`
         params = {p.name: p for p in registry.params()}
-        self.modulator = Modulator(params)
-        self.scenes = SceneDirector(scenes or SceneBook(), params)
+        self.modulator = Modulator(params, self.beats)
+        self.scenes = SceneDirector(scenes or SceneBook(), params, self.beats)
         self._observers: list[StepObserver] = []
         self._previous: Mapping[str, Value] | None = None  # the last step's values
         self.time = 0.0
         self.index = 0
-        self._beats = 0.0  # beats since the last drift.bars glide
+        self._bars = 0  # bars since the last drift.bars glide
         self._fade: Fade | None = None  # the output.fade under way
         self.figures = EngineFigures()
         self._last_post: float | None = None
@@ -248,6 +249,8 @@ class Engine:
     # --- automation: a pure function of the snapshot and dt (plus the engine's timers) ---
     def automate(self, snap: Snapshot, dt: float) -> dict[str, Value]:
         """Every value the engine moves this frame, computed from `snap` alone."""
+        self.beats.step(dt, snap.float("tempo.bpm"), "tempo.downbeat" in snap.fired,
+                        "tempo.bar" in snap.fired)
         writes: dict[str, Value] = {}
         if "ablation.reset" in snap.fired:
             writes["ablation.dead"] = 0.0
@@ -256,7 +259,7 @@ class Engine:
             dead = self._dead_after(snap, dt)
             if dead is not None:
                 writes["ablation.dead"] = dead
-        bar_done = self._bars_passed(snap, dt)  # counts every frame, a new face or not
+        bar_done = self._bars_passed(snap)  # counts every frame, a new face or not
         if "drift.new" in snap.fired or bar_done:
             seeds = int(self.registry.param("drift.seed").maximum) + 1
             writes["drift.seed"] = (snap.int("drift.seed") + 1) % seeds  # wraps: always new
@@ -281,18 +284,18 @@ class Engine:
         direction = -1.0 if snap.bool("ablation.revive") else 1.0
         return snap.float("ablation.dead") + direction * rate * dt / size
 
-    def _bars_passed(self, snap: Snapshot, dt: float) -> bool:
-        """drift.bars: True on the frame that completes another N bars at tempo.bpm."""
+    def _bars_passed(self, snap: Snapshot) -> bool:
+        """drift.bars: True on the frame that starts the Nth bar since the last glide (a
+        downbeat starts the count again: that frame is bar 1, beat 1)."""
         bars = snap.int("drift.bars")
-        if bars <= 0:
-            self._beats = 0.0
+        if bars <= 0 or "tempo.downbeat" in snap.fired:
+            self._bars = 0
             return False
-        self._beats += dt * snap.float("tempo.bpm") / 60.0
-        if "tempo.downbeat" in snap.fired:  # this frame is bar 1, beat 1
-            self._beats = 0.0
-        if self._beats < bars * BEATS_PER_BAR:
+        if self.beats.bar_started:
+            self._bars += 1
+        if self._bars < bars:
             return False
-        self._beats %= bars * BEATS_PER_BAR
+        self._bars = 0
         return True
 
     def _blackout_after(self, snap: Snapshot, dt: float) -> float | None:

@@ -21,11 +21,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from performer.controls import SCENE_NONE
+from performer.engine.beats import BeatClock
 from performer.engine.drift import smoothstep
 from performer.params import Kind, Param, Snapshot, Value
 from performer.scenes.book import Scene, SceneBook
 
-BEATS_PER_BAR = 4
 SWITCH_AT_START = frozenset({"drift.seed"})
 SWITCH_AT_END = frozenset({"ablation.layer", "ablation.order", "ablation.seed"})
 MIDPOINT = 0.5
@@ -71,34 +71,15 @@ class Morph:
         return self.elapsed / self.duration
 
 
-class BeatClock:
-    """Beats since the last downbeat at tempo.bpm: where quantized recalls land."""
-
-    def __init__(self) -> None:
-        self.beats = 0.0
-
-    def advance(self, dt: float, bpm: float, downbeat: bool) -> tuple[bool, bool]:
-        """Move on by `dt`; returns (a beat starts this frame, a bar starts this frame).
-        A downbeat starts both, here."""
-        if downbeat:
-            self.beats = 0.0
-            return True, True
-        before = self.beats
-        self.beats += dt * bpm / 60.0
-        beat = int(self.beats) > int(before)
-        bar = int(self.beats // BEATS_PER_BAR) > int(before // BEATS_PER_BAR)
-        return beat, bar
-
-
 class SceneDirector:
     """The scene controls' effect on each frame; owns the scene book and the morph."""
 
-    def __init__(self, book: SceneBook, params: Mapping[str, Param]) -> None:
+    def __init__(self, book: SceneBook, params: Mapping[str, Param], beat: BeatClock) -> None:
         self.book = book
         self.params = params
         self.morph: Morph | None = None
         self.pending: str | None = None  # a quantized recall waiting for its beat
-        self.beat = BeatClock()
+        self.beat = beat  # the engine's, stepped by it before the scenes
         self.stored: list[Scene] = []  # stores of the last frame, for whoever saves them
 
     def automate(self, snap: Snapshot, dt: float,
@@ -109,8 +90,7 @@ class SceneDirector:
         writes: dict[str, Value] = {}
         self.stored = []
         changed = _changed(snap, previous)
-        on_beat, on_bar = self.beat.advance(dt, snap.float("tempo.bpm"),
-                                            "tempo.downbeat" in snap.fired)
+        on_beat, on_bar = self.beat.beat_started, self.beat.bar_started
         store = snap.str("scene.store")
         if store != SCENE_NONE:
             self.stored.append(self.book.store(store, snap.data, self.params.values()))

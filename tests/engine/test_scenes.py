@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from performer.controls import SCENE_NONE, make_registry
+from performer.engine.beats import BeatClock
 from performer.engine.clock import FixedClock
 from performer.engine.engine import Engine, Step
-from performer.engine.scenes import BeatClock, SceneDirector, morph_value
+from performer.engine.scenes import SceneDirector, morph_value
 from performer.models.base import AblatableGenerator
 from performer.models.stats import ModelStats
 from performer.params import Registry, Value
@@ -29,14 +30,17 @@ class Show:
 
     def __init__(self, *scenes: Scene, **values: Value) -> None:
         self.registry = make_registry(LAYERS, scene_names=[s.name for s in scenes])
+        self.beats = BeatClock()
         self.director = SceneDirector(SceneBook(scenes),
-                                      {p.name: p for p in self.registry.params()})
+                                      {p.name: p for p in self.registry.params()}, self.beats)
         self.previous: Mapping[str, Value] | None = None
         for name, value in values.items():
             self.registry.set(name.replace("__", "."), value)
 
     def step(self, dt: float = 1 / FPS) -> dict[str, Value]:
         snap = self.registry.snapshot()
+        self.beats.step(dt, snap.float("tempo.bpm"), "tempo.downbeat" in snap.fired,
+                        "tempo.bar" in snap.fired)
         writes = self.director.automate(snap, dt, self.previous)
         self.registry.write_back(writes, snap, "engine")
         self.previous = {**snap.data, **writes}
@@ -155,9 +159,23 @@ def test_a_downbeat_lands_a_quantized_recall_at_once() -> None:
     assert show.step()["ablation.dead"] == pytest.approx(0.8)
 
 
+def test_a_clocks_bar_line_lands_a_quantized_recall_on_the_clocks_bar() -> None:
+    """The recall waits for the bar of the one beat clock, which a MIDI clock or Link bar
+    line pulls into place: here the count is at 3.6 beats when the clock says "bar"."""
+    show = Show(DARK, **{"scene.quantize": "bar", "tempo.bpm": 120.0})  # 0.2 beat a frame
+    show.run(17)
+    show.registry.set("scene.recall", "dark")
+    assert show.step()["ablation.dead"] == 0.0, "held for the bar"
+    show.registry.set("tempo.bar", True, "midi")
+    assert show.step()["ablation.dead"] == pytest.approx(0.8), "on the clock's bar"
+
+
 def test_beat_clock_counts_beats_and_bars() -> None:
     clock = BeatClock()
-    marks = [clock.advance(0.25, 120.0, downbeat=False) for _ in range(16)]  # half a beat each
+    marks = []
+    for _ in range(16):  # half a beat each
+        clock.step(0.25, 120.0)
+        marks.append((clock.beat_started, clock.bar_started))
     assert [i for i, (beat, _) in enumerate(marks) if beat] == [1, 3, 5, 7, 9, 11, 13, 15]
     assert [i for i, (_, bar) in enumerate(marks) if bar] == [7, 15]
 

@@ -16,7 +16,7 @@ import threading
 from typing import Any
 
 from performer.control.show import Show
-from performer.engine.modulation.sources import BEATS_PER_BAR
+from performer.engine.beats import BEATS_PER_BAR
 from performer.params import ParamChange, Registry
 
 log = logging.getLogger(__name__)

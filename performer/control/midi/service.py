@@ -44,6 +44,7 @@ from performer.control.midi.profiles import (
     profile_for,
 )
 from performer.control.show import Show
+from performer.engine.beats import BEATS_PER_BAR
 from performer.env import user_midi_mapping
 from performer.params import ParamChange, Registry
 
@@ -56,7 +57,7 @@ READ_S = 0.001  # how often the worker reads the open inputs
 INBOX_SIZE = 8192
 CLOCK_TYPES = {"clock", "start", "stop", "continue"}
 BPM_WRITES_PER_S = 4.0
-PULSES_PER_BAR = PPQN * 4
+PULSES_PER_BAR = PPQN * BEATS_PER_BAR
 
 
 # --- what the worker is told ---------------------------------------------------------

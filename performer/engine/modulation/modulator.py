@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from performer.controls import AUDIO_HITS, AUDIO_LEVELS, ENVELOPES, LFO_BEATS, LFOS
+from performer.engine.beats import BeatClock
 from performer.engine.modulation.routes import Router
-from performer.engine.modulation.sources import BeatClock, Envelope, Lfo
+from performer.engine.modulation.sources import Envelope, Lfo
 from performer.params import Param, Snapshot, Value
 
 
@@ -23,8 +24,8 @@ class Modulation:
 
 
 class Modulator:
-    def __init__(self, params: Mapping[str, Param]) -> None:
-        self.clock = BeatClock()
+    def __init__(self, params: Mapping[str, Param], clock: BeatClock) -> None:
+        self.clock = clock  # the engine's, stepped by it before the modulation
         self.lfos = [Lfo(seed=i) for i in range(1, LFOS + 1)]
         self.envelopes = [Envelope() for _ in range(ENVELOPES)]
         self.pulses = {name: Envelope() for name in AUDIO_HITS}  # full velocity, no attack
@@ -38,8 +39,7 @@ class Modulator:
 
     def step(self, values: Snapshot, dt: float, alive: float) -> Modulation:
         fired = values.fired
-        beats = self.clock.step(dt, values.float("tempo.bpm"), "tempo.downbeat" in fired,
-                                "tempo.bar" in fired)
+        beats = self.clock.beats
         sources: dict[str, float] = {}
         for lfo, (source, shape, rate, sync, phase) in zip(self.lfos, self._lfo_names,
                                                           strict=True):

@@ -1,4 +1,4 @@
-"""The stateful sources: the beat clock, LFOs and envelopes (an audio hit is an envelope
+"""The stateful sources: LFOs and envelopes (an audio hit is an envelope
 with no attack).
 
 Each is stepped once per frame by the frame's dt; none reads a clock of its own, so a fixed
@@ -10,36 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from performer.engine.modulation.shapes import wave
-
-BEATS_PER_BAR = 4
-
-
-@dataclass
-class BeatClock:
-    """Beats since the last downbeat at the tempo of each frame.
-
-    A downbeat (sequencer start, tap) restarts the count; a bar line from a clock (MIDI
-    clock, Link) pulls it to the nearest whole bar, so beat-synced sources stay locked to
-    the clock without restarting long cycles every bar.
-    """
-
-    beats: float = 0.0
-
-    def step(self, dt: float, bpm: float, downbeat: bool = False, bar_line: bool = False) -> float:
-        self.beats += dt * bpm / 60.0
-        if downbeat:
-            self.beats = 0.0
-        elif bar_line:
-            self.beats = round(self.beats / BEATS_PER_BAR) * BEATS_PER_BAR
-        return self.beats
-
-    @property
-    def beat_phase(self) -> float:
-        return self.beats % 1.0
-
-    @property
-    def bar_phase(self) -> float:
-        return (self.beats % BEATS_PER_BAR) / BEATS_PER_BAR
 
 
 @dataclass

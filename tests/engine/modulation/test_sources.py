@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from performer.controls import LFO_SHAPES
+from performer.engine.beats import BeatClock
 from performer.engine.modulation.shapes import wave
-from performer.engine.modulation.sources import BeatClock, Envelope, Lfo
+from performer.engine.modulation.sources import Envelope, Lfo
 
 
 @pytest.mark.parametrize("shape", LFO_SHAPES)
