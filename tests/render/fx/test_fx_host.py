@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from performer.controls import make_registry
 from performer.frame import Frame, NeuronMap
 from performer.params import Snapshot, Value
 from performer.render.fx.chain import FxChain
@@ -22,6 +23,7 @@ from performer.render.fx.source import EffectFile, bundled_effects, find_effect,
 from performer.render.offscreen import Offscreen
 from performer.render.pipeline import Look, Pipeline
 from performer.render.shaders import ShaderLibrary
+from tests.helpers import LAYERS
 
 VIDVOX = Path(__file__).parents[2] / "fixtures" / "isf" / "vidvox"
 MakeTarget = Callable[[tuple[int, int]], Offscreen]
@@ -34,13 +36,16 @@ void main() {
 """
 
 
+DEFAULTS = dict(make_registry(LAYERS).values())  # every value a real frame carries
+
+
 def frame(values: dict[str, Value] | None = None, fired: tuple[str, ...] = (), index: int = 0,
           alive: float = 1.0, color: tuple[int, int, int] = (40, 120, 200)) -> Frame:
     image = np.empty((8, 8, 3), dtype=np.uint8)
     image[:] = color
     flags = np.arange(100) < round(alive * 100)
     return Frame(index, index / 30.0, image, NeuronMap(flags, ("a",), (100,)), 1.0,
-                 Snapshot(values or {}, {name: (0.0,) for name in fired}))
+                 Snapshot({**DEFAULTS, **(values or {})}, {name: (0.0,) for name in fired}))
 
 
 def write(folder: Path, name: str, text: str) -> EffectFile:
